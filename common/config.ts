@@ -1,0 +1,88 @@
+// Reading and validating stack config. Every error names the key and says what to fix, and is a
+// RunError so that `pulumi up` prints it without a stack trace.
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "root-activity-monitor";
+export const ROLES = ["hub", "spoke"] as const;
+export type Role = (typeof ROLES)[number];
+
+export function configError(key: string, problem: string): pulumi.RunError {
+  return new pulumi.RunError(`Invalid config ${PROJECT}:${key}: ${problem}`);
+}
+
+/** Anything that answers config lookups: `pulumi.Config`, or a stack file read by a script. */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+}
+
+export function projectConfig(): ConfigSource {
+  return new pulumi.Config(PROJECT);
+}
+
+export function readRole(cfg: ConfigSource = projectConfig()): Role {
+  const value = cfg.get("role");
+  if (value === undefined || value === "") {
+    throw configError(
+      "role",
+      `missing. Set it to one of ${ROLES.join(", ")}: pulumi config set ${PROJECT}:role hub`,
+    );
+  }
+  if (!(ROLES as readonly string[]).includes(value)) {
+    throw configError("role", `"${value}" is not one of the allowed values: ${ROLES.join(", ")}.`);
+  }
+  return value as Role;
+}
+
+export function readBoolean(cfg: ConfigSource, key: string, fallback: boolean): boolean {
+  const raw = cfg.get(key);
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw configError(key, `"${raw}" is not a boolean. Use true or false.`);
+}
+
+/** A list of strings, given either as a YAML list or as a JSON array string. */
+export function readStringList(cfg: ConfigSource, key: string): string[] | undefined {
+  const raw = cfg.get(key);
+  if (raw === undefined || raw === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw configError(key, `expected a list, for example ["a", "b"], got ${JSON.stringify(raw)}.`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== "string")) {
+    throw configError(key, `expected a list of strings, got ${raw}.`);
+  }
+  return (parsed as string[]).map((v) => v.trim());
+}
+
+export function readObject(cfg: ConfigSource, key: string): Record<string, unknown> | undefined {
+  const raw = cfg.get(key);
+  if (raw === undefined || raw === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw configError(key, `expected an object, got ${JSON.stringify(raw)}.`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw configError(key, `expected an object, got ${raw}.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function readMatching(
+  cfg: ConfigSource,
+  key: string,
+  pattern: RegExp,
+  what: string,
+): string | undefined {
+  const raw = cfg.get(key);
+  if (raw === undefined || raw === "") return undefined;
+  if (!pattern.test(raw)) throw configError(key, `"${raw}" is not ${what}.`);
+  return raw;
+}
+
+export const ACCOUNT_ID = /^\d{12}$/;
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;

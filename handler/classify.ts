@@ -1,0 +1,284 @@
+// Reads one EventBridge envelope and decides: alert, skip, or unreadable. No Pulumi imports:
+// serialized into the Lambda. No module-level Set/Map.
+//
+// The hub rule only delivers events that matched a root pattern, so anything that cannot be read is an
+// anomaly and is reported, never dropped. Only a well-formed event that is clearly not root, or clearly
+// AWS acting on its own, is skipped. detail-type and source are NOT checked: they are the rule's job,
+// and some real envelopes carry placeholders there.
+import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
+import { severityFor, type SeverityVerdict } from "./severity";
+
+/** Everything the alert shows about a readable event. Strings are raw; the message sanitizes them. */
+export interface RootEventFacts {
+  envelopeId?: string;
+  eventId?: string;
+  eventName: string;
+  eventSource?: string;
+  eventType?: string;
+  identityType?: string;
+  invokedBy?: string;
+  accountId?: string;
+  region?: string;
+  eventTime?: string;
+  sourceIp?: string;
+  userAgent?: string;
+  arn?: string;
+  accessKeyId?: string;
+  sessionMfaAuthenticated?: string;
+  errorCode?: string;
+  errorMessage?: string;
+  /** undefined when the record does not say. */
+  readOnly?: boolean;
+  /** A sign-in event (AwsConsoleSignIn, or eventSource signin.amazonaws.com). */
+  isSignIn: boolean;
+  /** For sign-in events: responseElements[eventName], e.g. "Success" / "Failure". */
+  signInResult?: string;
+  /** additionalEventData.MFAUsed as recorded ("Yes", "YES", "No"). */
+  mfaUsedRaw?: string;
+  mfaUsed: boolean;
+  failed: boolean;
+  requestUserName?: string;
+  requestParameters?: unknown;
+}
+
+/** What could be read of an unreadable event. */
+export interface PartialFacts {
+  envelopeId?: string;
+  eventId?: string;
+  eventName?: string;
+  accountId?: string;
+  region?: string;
+  eventTime?: string;
+}
+
+export type Decision =
+  | { decision: "alert"; facts: RootEventFacts; verdict: SeverityVerdict }
+  | { decision: "skip"; reason: string; facts: RootEventFacts | PartialFacts }
+  | { decision: "unreadable"; problem: string; partial: PartialFacts };
+
+type Obj = Record<string, unknown>;
+
+export function isObject(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** "a number", "null", "an array", ... for problem descriptions. */
+export function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  if (typeof v === "undefined") return "missing";
+  return `a ${typeof v}`;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The account the event happened in: recipientAccountId, else envelope account, else userIdentity.accountId. */
+function pickAccountId(
+  envelope: Obj,
+  detail: Obj | undefined,
+  identity: Obj | undefined,
+): string | undefined {
+  return str(detail?.recipientAccountId) || str(envelope.account) || str(identity?.accountId) || undefined;
+}
+
+/** Lenient read of whatever identifies the event, for unreadable-event alerts. */
+export function readPartial(input: unknown): PartialFacts {
+  if (!isObject(input)) return {};
+  const detail = isObject(input.detail) ? input.detail : undefined;
+  const identity = isObject(detail?.userIdentity) ? detail.userIdentity : undefined;
+  const out: PartialFacts = {};
+  const set = (k: keyof PartialFacts, v: string | undefined) => {
+    if (v !== undefined && v !== "") out[k] = v;
+  };
+  set("envelopeId", str(input.id));
+  set("eventId", str(detail?.eventID));
+  set("eventName", str(detail?.eventName));
+  set("accountId", pickAccountId(input, detail, identity));
+  set("region", str(detail?.awsRegion) || str(input.region));
+  set("eventTime", str(detail?.eventTime) || str(input.time));
+  return out;
+}
+
+/** An invokedBy value naming an AWS service principal (".amazonaws.com" or "AWS Internal"). */
+export function isAwsServicePrincipal(invokedBy: string): boolean {
+  const v = invokedBy.trim().toLowerCase();
+  return v.endsWith(".amazonaws.com") || v === "aws internal";
+}
+
+/** AWS acting on its own: a service principal other than the console sign-in service. */
+export function isAwsActingAlone(invokedBy: string | undefined): boolean {
+  if (invokedBy === undefined) return false;
+  const v = invokedBy.trim().toLowerCase();
+  return isAwsServicePrincipal(v) && v !== CONSOLE_INVOKED_BY.toLowerCase();
+}
+
+interface FieldReader {
+  problems: string[];
+  string(obj: Obj, key: string, path: string): string | undefined;
+  boolean(obj: Obj, key: string, path: string): boolean | undefined;
+  object(obj: Obj, key: string, path: string): Obj | undefined;
+}
+
+/** Reads typed fields, collecting every field of the wrong type. null counts as absent. */
+function fieldReader(): FieldReader {
+  const problems: string[] = [];
+  function read<T>(
+    obj: Obj,
+    key: string,
+    path: string,
+    ok: (v: unknown) => v is T,
+    want: string,
+  ): T | undefined {
+    const v = obj[key];
+    if (v === undefined || v === null) return undefined;
+    if (ok(v)) return v;
+    problems.push(`${path} is ${describeType(v)}, expected ${want}`);
+    return undefined;
+  }
+  return {
+    problems,
+    string: (obj, key, path) => read(obj, key, path, (v): v is string => typeof v === "string", "a string"),
+    boolean: (obj, key, path) =>
+      read(obj, key, path, (v): v is boolean => typeof v === "boolean", "a boolean"),
+    object: (obj, key, path) => read(obj, key, path, isObject, "an object"),
+  };
+}
+
+function unreadable(problem: string, input: unknown): Decision {
+  return { decision: "unreadable", problem, partial: readPartial(input) };
+}
+
+/** Decide what to do with one EventBridge envelope (already parsed from JSON). */
+export function decide(input: unknown): Decision {
+  if (!isObject(input)) return unreadable(`the event is ${describeType(input)}, expected an object`, input);
+  if (!("detail" in input) || input.detail === undefined) return unreadable("the event has no detail", input);
+  const detail = input.detail;
+  if (!isObject(detail)) return unreadable(`detail is ${describeType(detail)}, expected an object`, input);
+  if (detail.userIdentity === undefined) return unreadable("detail has no userIdentity", input);
+  const identity = detail.userIdentity;
+  if (!isObject(identity)) {
+    return unreadable(`detail.userIdentity is ${describeType(identity)}, expected an object`, input);
+  }
+
+  const r = fieldReader();
+  const d = (k: string) => r.string(detail, k, `detail.${k}`);
+  const u = (k: string) => r.string(identity, k, `detail.userIdentity.${k}`);
+
+  const eventName = d("eventName");
+  const eventSource = d("eventSource");
+  const eventType = d("eventType");
+  const identityType = u("type");
+  const invokedBy = u("invokedBy");
+  const isSignIn = eventType === "AwsConsoleSignIn" || eventSource === "signin.amazonaws.com";
+
+  const response = r.object(detail, "responseElements", "detail.responseElements");
+  let signInResult: string | undefined;
+  if (isSignIn && response && eventName !== undefined) {
+    signInResult = r.string(response, eventName, `detail.responseElements.${eventName}`);
+  }
+  const extra = r.object(detail, "additionalEventData", "detail.additionalEventData");
+  const mfaUsedRaw = extra ? r.string(extra, "MFAUsed", "detail.additionalEventData.MFAUsed") : undefined;
+  const request = r.object(detail, "requestParameters", "detail.requestParameters");
+  let requestUserName: string | undefined;
+  if (request) {
+    requestUserName =
+      eventName === "CreateAccessKey"
+        ? r.string(request, "userName", "detail.requestParameters.userName")
+        : str(request.userName);
+  }
+  const session = r.object(identity, "sessionContext", "detail.userIdentity.sessionContext");
+  const attributes = session
+    ? r.object(session, "attributes", "detail.userIdentity.sessionContext.attributes")
+    : undefined;
+
+  const facts: RootEventFacts = {
+    envelopeId: str(input.id),
+    eventId: d("eventID"),
+    eventName: eventName ?? "",
+    eventSource,
+    eventType,
+    identityType,
+    invokedBy,
+    accountId: undefined, // set below, once the candidate fields are type-checked
+    region: d("awsRegion") || str(input.region),
+    eventTime: d("eventTime") || str(input.time),
+    sourceIp: d("sourceIPAddress"),
+    userAgent: d("userAgent"),
+    arn: u("arn"),
+    accessKeyId: u("accessKeyId"),
+    sessionMfaAuthenticated: attributes
+      ? r.string(
+          attributes,
+          "mfaAuthenticated",
+          "detail.userIdentity.sessionContext.attributes.mfaAuthenticated",
+        )
+      : undefined,
+    errorCode: d("errorCode"),
+    errorMessage: d("errorMessage"),
+    readOnly: r.boolean(detail, "readOnly", "detail.readOnly"),
+    isSignIn,
+    signInResult,
+    mfaUsedRaw,
+    mfaUsed: mfaUsedRaw?.trim().toLowerCase() === "yes",
+    failed: false,
+    requestUserName,
+    requestParameters: detail.requestParameters,
+  };
+  d("recipientAccountId");
+  u("accountId");
+  facts.accountId = pickAccountId(input, detail, identity);
+
+  if (r.problems.length > 0) return unreadable(r.problems.join("; "), input);
+
+  // AWS acting on its own: skip, whatever the identity type.
+  if (eventType === "AwsServiceEvent") {
+    return { decision: "skip", reason: "eventType AwsServiceEvent: AWS acting on its own", facts };
+  }
+  if (isAwsActingAlone(invokedBy)) {
+    return { decision: "skip", reason: `invokedBy ${invokedBy}: an AWS service acting on its own`, facts };
+  }
+  if (identityType === undefined) return unreadable("detail.userIdentity.type is missing", input);
+  if (identityType !== ROOT_IDENTITY_TYPE) {
+    return {
+      decision: "skip",
+      reason: `userIdentity.type is ${identityType}, not ${ROOT_IDENTITY_TYPE}`,
+      facts,
+    };
+  }
+  if (eventName === undefined || eventName === "") return unreadable("detail.eventName is missing", input);
+
+  facts.failed =
+    Boolean(facts.errorCode) ||
+    Boolean(facts.errorMessage) ||
+    (signInResult !== undefined && signInResult.trim().toLowerCase() === "failure");
+
+  const verdict = severityFor({
+    eventName,
+    readOnly: facts.readOnly === true,
+    failed: facts.failed,
+    mfaUsed: facts.mfaUsed,
+    requestUserName,
+  });
+  return { decision: "alert", facts, verdict };
+}
+
+/** Parse an SQS body, then decide. A body that is not a JSON string is unreadable. */
+export function decideSqsBody(body: unknown): { decision: Decision; parsed: unknown } {
+  if (typeof body !== "string") {
+    return {
+      decision: unreadable(`the SQS body is ${describeType(body)}, expected a JSON string`, body),
+      parsed: body,
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { decision: unreadable(`the SQS body is not JSON (${why})`, undefined), parsed: undefined };
+  }
+  return { decision: decide(parsed), parsed };
+}

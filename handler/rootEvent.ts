@@ -1,0 +1,34 @@
+// The single definition of "a root event". The spoke forwarding rules, the hub rule and the
+// notifier all build on these constants, so they cannot drift apart. No Pulumi imports: this
+// module is also serialized into the notifier.
+
+/** `detail.userIdentity.type` of a CloudTrail record made with root credentials. */
+export const ROOT_IDENTITY_TYPE = "Root";
+
+/** CloudTrail detail-types that carry a person's (or a thief's) actions. Service events are excluded. */
+export const ROOT_DETAIL_TYPES = ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"];
+
+/** `userIdentity.invokedBy` of a person acting in the AWS console. Any other AWS service principal is AWS acting for you. */
+export const CONSOLE_INVOKED_BY = "signin.amazonaws.com";
+
+/**
+ * EventBridge pattern for root activity. `source` must start with `aws.`: PutEvents refuses
+ * AWS-owned sources, so a member account cannot forge an event that matches.
+ */
+export function rootEventPattern(): Record<string, unknown> {
+  return {
+    source: [{ prefix: "aws." }],
+    "detail-type": [...ROOT_DETAIL_TYPES],
+    detail: { userIdentity: { type: [ROOT_IDENTITY_TYPE] } },
+  };
+}
+
+export type RuleState = "ENABLED" | "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";
+
+/**
+ * Plain ENABLED silently drops read-only management events (Get/List/Describe). Root enumerating an
+ * account is a classic first step after credential theft, so by default we take them too.
+ */
+export function rootRuleState(includeReadOnlyEvents: boolean): RuleState {
+  return includeReadOnlyEvents ? "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" : "ENABLED";
+}

@@ -1,0 +1,206 @@
+// How bad is this root event? One table, exported as plain data so the README can print it and the
+// notifier can be read against it. No Pulumi imports: serialized into the Lambda. Plain arrays and
+// objects only (a module-level Set/Map would serialize empty).
+
+export type Severity = "critical" | "high" | "medium" | "low";
+
+/** Most to least severe. */
+export const SEVERITY_LEVELS: readonly Severity[] = ["critical", "high", "medium", "low"];
+
+/** When a row applies, beyond the event name. Failed calls match too unless the condition says otherwise. */
+export type SeverityCondition =
+  | "always"
+  | "keyForRootItself"
+  | "keyForIamUser"
+  | "loginSucceededWithoutMfa"
+  | "loginSucceededWithMfa"
+  | "loginFailed";
+
+/** Human wording of each condition, for the README and for log/alert reasons. */
+export const SEVERITY_CONDITIONS: Record<SeverityCondition, string> = {
+  always: "always, including failed attempts",
+  keyForRootItself: "no requestParameters.userName: a key for the root user itself",
+  keyForIamUser: "requestParameters.userName set: a key for an IAM user",
+  loginSucceededWithoutMfa:
+    "sign-in not failed and additionalEventData.MFAUsed not yes (case-insensitive; missing counts as no)",
+  loginSucceededWithMfa: "sign-in not failed and additionalEventData.MFAUsed is yes (case-insensitive)",
+  loginFailed: 'responseElements.ConsoleLogin is "Failure", or errorCode/errorMessage set',
+};
+
+export interface SeverityRow {
+  eventNames: readonly string[];
+  when: SeverityCondition;
+  severity: Severity;
+  why: string;
+  /** The "what to do now" line of the alert. */
+  advice: string;
+}
+
+const ROTATE =
+  "If nobody can vouch for it, treat root as compromised: reset the root password, check root MFA, delete root access keys.";
+
+/** Sensitive root events. First matching row wins; a listed event keeps its severity even if read-only or failed. */
+export const SEVERITY_TABLE: readonly SeverityRow[] = [
+  {
+    eventNames: ["CreateAccessKey"],
+    when: "keyForRootItself",
+    severity: "critical",
+    why: "Root access keys should never exist; a new one is how stolen root access is kept.",
+    advice:
+      "Unless this key was planned, delete it now (IAM > Security credentials, signed in as root). " + ROTATE,
+  },
+  {
+    eventNames: ["CreateAccessKey"],
+    when: "keyForIamUser",
+    severity: "high",
+    why: "Root minting credentials for an IAM user is a persistence technique.",
+    advice: "Confirm the key with its owner; deactivate it if nobody asked for it. " + ROTATE,
+  },
+  {
+    eventNames: ["DeactivateMFADevice", "DeleteVirtualMFADevice"],
+    when: "always",
+    severity: "critical",
+    why: "Removes the root user's MFA.",
+    advice: "Re-enable root MFA immediately. " + ROTATE,
+  },
+  {
+    eventNames: ["StopLogging", "DeleteTrail"],
+    when: "always",
+    severity: "critical",
+    why: "Blinds CloudTrail, and with it this monitor.",
+    advice: "Restart or recreate the trail now, then review what root did before and after. " + ROTATE,
+  },
+  {
+    eventNames: ["ConsoleLogin"],
+    when: "loginSucceededWithoutMfa",
+    severity: "critical",
+    why: "Root signed in with a password alone.",
+    advice: "Find out who signed in as root. " + ROTATE + " Then enforce root MFA.",
+  },
+  {
+    eventNames: ["PasswordUpdated", "PasswordRecoveryRequested", "PasswordRecoveryCompleted"],
+    when: "always",
+    severity: "high",
+    why: "Root password changed or being recovered: a takeover step.",
+    advice:
+      "Confirm the account owner changed the root password; if not, recover the account and contact AWS.",
+  },
+  {
+    eventNames: ["CreateLoginProfile", "UpdateLoginProfile"],
+    when: "always",
+    severity: "high",
+    why: "Root giving an IAM user console access or a new password.",
+    advice: "Confirm the change with the user's owner; revert it if nobody asked for it. " + ROTATE,
+  },
+  {
+    eventNames: ["UpdateTrail", "PutEventSelectors"],
+    when: "always",
+    severity: "high",
+    why: "Can narrow or redirect what CloudTrail records.",
+    advice: "Compare the trail's settings with the intended ones and restore them. " + ROTATE,
+  },
+  {
+    eventNames: ["UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy"],
+    when: "always",
+    severity: "high",
+    why: "Weakens the account's password rules.",
+    advice: "Restore the password policy. " + ROTATE,
+  },
+  {
+    eventNames: ["DisableRule", "DeleteRule", "RemoveTargets", "LeaveOrganization"],
+    when: "always",
+    severity: "high",
+    why: "Can cut the event forwarding or the organization membership this monitor relies on.",
+    advice: "Check that the account still forwards root events to the hub. " + ROTATE,
+  },
+  {
+    eventNames: ["ConsoleLogin"],
+    when: "loginSucceededWithMfa",
+    severity: "medium",
+    why: "Root signed in with MFA: legitimate root tasks look like this, so does stolen MFA.",
+    advice: "Confirm with the account owner that this root sign-in was planned. " + ROTATE,
+  },
+  {
+    eventNames: ["ConsoleLogin"],
+    when: "loginFailed",
+    severity: "medium",
+    why: "Someone tried the root password. Repeated failures mean guessing.",
+    advice: "Check for more failures from the same source IP; if nobody owns up, change the root password.",
+  },
+];
+
+/** Read-only call (readOnly true) not listed in the table. */
+export const READ_ONLY_SEVERITY: Severity = "low";
+/** Any other root call or sign-in. */
+export const DEFAULT_SEVERITY: Severity = "medium";
+/** A root-activity event the notifier could not read. */
+export const UNREADABLE_SEVERITY: Severity = "high";
+
+export const READ_ONLY_ADVICE = "Confirm with the account owner that this root use was planned. " + ROTATE;
+export const DEFAULT_ADVICE = READ_ONLY_ADVICE;
+export const UNREADABLE_ADVICE =
+  "Treat it as root activity until proven otherwise: open CloudTrail Event history for the account " +
+  "around the time shown and find the root event. Then fix whatever produced the malformed event.";
+
+/** The cases outside the table, in the order they are tried, for the README. */
+export const SEVERITY_FALLBACKS: readonly { case: string; severity: Severity }[] = [
+  { case: "read-only call (readOnly true) not listed above", severity: READ_ONLY_SEVERITY },
+  { case: "any other root call or sign-in, successful or failed", severity: DEFAULT_SEVERITY },
+  { case: "root-activity event that cannot be read (malformed)", severity: UNREADABLE_SEVERITY },
+];
+
+/** What the table needs to know about an event. */
+export interface SeverityFacts {
+  eventName: string;
+  readOnly: boolean;
+  /** True when errorCode/errorMessage is set or the sign-in result says Failure. */
+  failed: boolean;
+  /** additionalEventData.MFAUsed is yes (case-insensitive). Missing counts as false. */
+  mfaUsed: boolean;
+  /** requestParameters.userName, if any. */
+  requestUserName?: string | undefined;
+}
+
+export interface SeverityVerdict {
+  severity: Severity;
+  reason: string;
+  advice: string;
+}
+
+function conditionHolds(when: SeverityCondition, f: SeverityFacts): boolean {
+  switch (when) {
+    case "always":
+      return true;
+    case "keyForRootItself":
+      return f.requestUserName === undefined || f.requestUserName === "";
+    case "keyForIamUser":
+      return f.requestUserName !== undefined && f.requestUserName !== "";
+    case "loginSucceededWithoutMfa":
+      return !f.failed && !f.mfaUsed;
+    case "loginSucceededWithMfa":
+      return !f.failed && f.mfaUsed;
+    case "loginFailed":
+      return f.failed;
+  }
+}
+
+export function severityFor(f: SeverityFacts): SeverityVerdict {
+  for (const row of SEVERITY_TABLE) {
+    if (row.eventNames.includes(f.eventName) && conditionHolds(row.when, f)) {
+      return {
+        severity: row.severity,
+        reason: `${f.eventName} (${SEVERITY_CONDITIONS[row.when]}): ${row.why}`,
+        advice: row.advice,
+      };
+    }
+  }
+  if (f.readOnly) {
+    return { severity: READ_ONLY_SEVERITY, reason: "read-only root call", advice: READ_ONLY_ADVICE };
+  }
+  return { severity: DEFAULT_SEVERITY, reason: "root call or sign-in", advice: DEFAULT_ADVICE };
+}
+
+/** Is `a` at least as severe as `b`? */
+export function atLeast(a: Severity, b: Severity): boolean {
+  return SEVERITY_LEVELS.indexOf(a) <= SEVERITY_LEVELS.indexOf(b);
+}

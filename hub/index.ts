@@ -1,0 +1,26 @@
+import type { ConfigSource } from "../common/config";
+import { stackRegion } from "../common/awsRegion";
+import { describeOrganization } from "../common/organization";
+import { readHubConfig } from "./config";
+import { RootActivityHub } from "./hub";
+
+export async function deployHub(cfg: ConfigSource): Promise<Record<string, unknown>> {
+  const config = readHubConfig(cfg);
+  const region = stackRegion();
+  const organizationId = config.organizationId ?? (await describeOrganization()).id;
+  const hub = new RootActivityHub("root-activity-hub", { ...config, organizationId });
+  return {
+    role: "hub",
+    region,
+    organizationId,
+    eventBusArn: hub.eventBusArn,
+    eventBusName: hub.eventBusName,
+    topicArn: hub.topicArn,
+    notifierFunctionName: hub.notifierName,
+    eventQueueUrl: hub.eventQueueUrl,
+    deadLetterQueueUrl: hub.deadLetterQueueUrl,
+    deadLetterQueueArn: hub.deadLetterQueueArn,
+    eventQueueArn: hub.eventQueueArn,
+    ruleState: hub.ruleState,
+  };
+}

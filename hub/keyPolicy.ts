@@ -1,0 +1,77 @@
+// Key policy of the hub's customer-managed KMS key.
+import * as pulumi from "@pulumi/pulumi";
+import { policyDocument } from "../common/iamPolicy";
+
+// Explicit instead of kms:*: everything the account (and so Pulumi) needs to manage the key and
+// to delegate use to IAM roles, nothing that a future KMS action would silently add.
+export const KEY_ADMIN_ACTIONS = [
+  "kms:CancelKeyDeletion",
+  "kms:CreateGrant",
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:DisableKey",
+  "kms:DisableKeyRotation",
+  "kms:EnableKey",
+  "kms:EnableKeyRotation",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListGrants",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:PutKeyPolicy",
+  "kms:RetireGrant",
+  "kms:RevokeGrant",
+  "kms:RotateKeyOnDemand",
+  "kms:ScheduleKeyDeletion",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+];
+
+export interface KeyPolicyArgs {
+  arnPrefix: pulumi.Input<string>;
+  accountId: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  eventBusName: string;
+}
+
+export function hubKeyPolicy(a: KeyPolicyArgs): pulumi.Output<string> {
+  return policyDocument([
+    {
+      // Without this the key can become unmanageable; IAM policies then decide who uses it.
+      Sid: "AccountManagesKey",
+      Effect: "Allow",
+      Principal: { AWS: pulumi.interpolate`${a.arnPrefix}:iam::${a.accountId}:root` },
+      Action: KEY_ADMIN_ACTIONS,
+      Resource: "*",
+    },
+    {
+      // EventBridge must encrypt what it puts on the encrypted queues, or delivery fails silently.
+      Sid: "HubRulesEncryptForQueues",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": a.accountId },
+        ArnLike: {
+          "aws:SourceArn": pulumi.interpolate`${a.arnPrefix}:events:${a.region}:${a.accountId}:rule/${a.eventBusName}/*`,
+        },
+      },
+    },
+    {
+      // Alarms publish to the encrypted topic; without this grant they fire into the void.
+      Sid: "AlarmsEncryptForTopic",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": a.accountId },
+        ArnLike: { "aws:SourceArn": pulumi.interpolate`${a.arnPrefix}:cloudwatch:${a.region}:${a.accountId}:alarm:*` },
+      },
+    },
+  ]);
+}

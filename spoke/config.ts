@@ -1,0 +1,142 @@
+// Spoke stack config: where the hub is, which accounts and regions to watch.
+import {
+  ACCOUNT_ID,
+  configError,
+  readBoolean,
+  readMatching,
+  readObject,
+  readStringList,
+  type ConfigSource,
+} from "../common/config";
+
+/** Regions that every AWS account has enabled by default (opt-in regions are not in this list). */
+export const DEFAULT_REGIONS = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "sa-east-1",
+  "eu-central-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+];
+
+/** Root console sign-ins, and IAM/STS global events, are recorded only in us-east-1. */
+export const REQUIRED_REGION = "us-east-1";
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+export type HubLocation = { hubStack: string } | { hubEventBusArn: string };
+
+export interface SpokeConfig {
+  hub: HubLocation;
+  regions: string[];
+  memberRoleName: string;
+  include?: string[];
+  exclude: string[];
+  organizationalUnits?: string[];
+  includeReadOnlyEvents: boolean;
+  shard?: Shard;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]+$/;
+const STACK_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const OU_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+
+export function parseShard(raw: string, key = "shard"): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(raw.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw configError(key, `"${raw}" is not a shard. Write "k/n" with 1 <= k <= n, for example "1/4".`);
+  }
+  return { index, count };
+}
+
+function readAccountList(obj: Record<string, unknown>, field: "include" | "exclude"): string[] | undefined {
+  const value = obj[field];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw configError(`accounts.${field}`, "expected a list of 12-digit account IDs.");
+  const ids = value.map((v) => String(v).trim());
+  const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
+  if (bad.length > 0) {
+    throw configError(
+      `accounts.${field}`,
+      `${bad.map((b) => JSON.stringify(b)).join(", ")} not a 12-digit account ID. Quote IDs in YAML so leading zeros survive.`,
+    );
+  }
+  return ids;
+}
+
+export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
+  const hubStack = readMatching(cfg, "hubStack", STACK_NAME, "a stack name like org/root-activity-monitor/hub");
+  const hubEventBusArn = readMatching(cfg, "hubEventBusArn", BUS_ARN, "an EventBridge bus ARN");
+  if ((hubStack === undefined) === (hubEventBusArn === undefined)) {
+    throw configError(
+      "hubStack",
+      hubStack
+        ? "give hubStack or hubEventBusArn, not both."
+        : "the spoke needs to know the hub bus. Set hubStack to the hub's fully qualified stack name (org/root-activity-monitor/hub) or hubEventBusArn to its eventBusArn output.",
+    );
+  }
+
+  const regions = readStringList(cfg, "regions") ?? DEFAULT_REGIONS;
+  if (regions.length === 0) throw configError("regions", "the list is empty.");
+  const badRegions = regions.filter((r) => !REGION.test(r));
+  if (badRegions.length > 0) throw configError("regions", `${badRegions.join(", ")} is not a region name.`);
+  const dupRegions = regions.filter((r, i) => regions.indexOf(r) !== i);
+  if (dupRegions.length > 0) throw configError("regions", `${dupRegions.join(", ")} is listed twice.`);
+  if (!regions.includes(REQUIRED_REGION)) {
+    throw configError(
+      "regions",
+      `${REQUIRED_REGION} must be in the list: AWS records root console sign-ins (and IAM/STS calls) only there, so without it a root login would go unseen.`,
+    );
+  }
+
+  const memberRoleName = readMatching(cfg, "memberRoleName", ROLE_NAME, "an IAM role name") ?? "OrganizationAccountAccessRole";
+
+  const accounts = readObject(cfg, "accounts") ?? {};
+  const unknownAccountKeys = Object.keys(accounts).filter((k) => k !== "include" && k !== "exclude");
+  if (unknownAccountKeys.length > 0) {
+    throw configError("accounts", `unknown field ${unknownAccountKeys.join(", ")}; allowed: include, exclude.`);
+  }
+  const include = readAccountList(accounts, "include");
+  const exclude = readAccountList(accounts, "exclude") ?? [];
+  const clash = (include ?? []).filter((id) => exclude.includes(id));
+  if (clash.length > 0) throw configError("accounts", `${clash.join(", ")} is in both include and exclude.`);
+
+  const organizationalUnits = readStringList(cfg, "organizationalUnits");
+  const badOus = (organizationalUnits ?? []).filter((ou) => !OU_ID.test(ou));
+  if (badOus.length > 0) {
+    throw configError("organizationalUnits", `${badOus.join(", ")} is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`);
+  }
+
+  const shardRaw = cfg.get("shard");
+  const shard = shardRaw ? parseShard(shardRaw) : undefined;
+
+  return {
+    hub: hubStack !== undefined ? { hubStack } : { hubEventBusArn: hubEventBusArn as string },
+    regions,
+    memberRoleName,
+    include,
+    exclude,
+    organizationalUnits,
+    includeReadOnlyEvents: readBoolean(cfg, "includeReadOnlyEvents", true),
+    shard,
+  };
+}

@@ -1,0 +1,50 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ConfigSource } from "../common/config";
+import { stackRegion } from "../common/awsRegion";
+import { readSpokeConfig } from "./config";
+import { discoverAccounts, DiscoveryError } from "./discovery";
+import { RootActivitySpoke } from "./spoke";
+
+function hubBusArn(hub: ReturnType<typeof readSpokeConfig>["hub"]): pulumi.Output<string> {
+  if ("hubEventBusArn" in hub) return pulumi.output(hub.hubEventBusArn);
+  return new pulumi.StackReference(hub.hubStack).requireOutput("eventBusArn") as pulumi.Output<string>;
+}
+
+export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unknown>> {
+  const config = readSpokeConfig(cfg);
+  const region = stackRegion();
+  const selection = await discoverAccounts({
+    include: config.include,
+    exclude: config.exclude,
+    organizationalUnits: config.organizationalUnits,
+    shard: config.shard,
+  }).catch((err: unknown) => {
+    throw err instanceof DiscoveryError ? new pulumi.RunError(err.message) : err;
+  });
+
+  const spoke = new RootActivitySpoke("root-activity-spoke", {
+    hubEventBusArn: hubBusArn(config.hub),
+    accounts: selection.selected,
+    callerAccountId: selection.callerAccountId,
+    regions: config.regions,
+    memberRoleName: config.memberRoleName,
+    includeReadOnlyEvents: config.includeReadOnlyEvents,
+    providerRegion: region,
+    profile: new pulumi.Config("aws").get("profile"),
+  });
+
+  return {
+    role: "spoke",
+    callerAccountId: selection.callerAccountId,
+    shard: config.shard ? `${config.shard.index}/${config.shard.count}` : "1/1",
+    coverage: selection.selected.map((a) => ({ id: a.id, name: a.name, regions: config.regions })),
+    skipped: selection.skipped,
+    counts: {
+      accounts: selection.selected.length,
+      regions: config.regions.length,
+      rules: spoke.ruleCount,
+      skipped: selection.skipped.length,
+      otherShards: selection.otherShards,
+    },
+  };
+}

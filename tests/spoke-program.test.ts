@@ -1,0 +1,229 @@
+// The real program (index.ts) as a spoke stack, from the shipped template, against a fake
+// organization of ~30 accounts in nested OUs served over several pages by a local endpoint.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rootEventPattern } from "../handler/rootEvent";
+import {
+  DEFAULT_ACTIVE_ACCOUNT_IDS,
+  DEFAULT_OU_ACCOUNTS,
+  defaultOrg,
+  HUB_ACCOUNT_ID,
+  HUB_BUS_ARN,
+  MANAGEMENT_ACCOUNT_ID,
+  OU,
+  startFakeOrganization,
+} from "./support/fakeOrganization";
+import type { FakeAws } from "./support/fakeAws";
+import { ofType, parseJson, runProgram, type ProgramRun, type RunOptions } from "./support/program";
+
+const REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"];
+const HUB_STACK = "acme/root-activity-monitor/hub";
+let fake: { aws: FakeAws; env: Record<string, string> };
+
+const spoke = (overrides: Record<string, unknown> = {}, extra: Partial<RunOptions> = {}): Promise<ProgramRun> =>
+  runProgram({
+    stackFile: "Pulumi.spoke-template.yaml",
+    stack: "spoke-test",
+    callerAccountId: MANAGEMENT_ACCOUNT_ID,
+    stackOutputs: { [HUB_STACK]: { eventBusArn: HUB_BUS_ARN } },
+    env: fake.env,
+    ...extra,
+    overrides: { hubStack: HUB_STACK, regions: REGIONS, ...overrides },
+  });
+
+const coveredIds = (run: ProgramRun): string[] =>
+  (run.outputs?.coverage as { id: string }[]).map((c) => c.id);
+
+beforeAll(async () => {
+  fake = await startFakeOrganization(defaultOrg());
+});
+afterAll(async () => fake?.aws.close());
+
+describe("spoke stack over the whole organization", () => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await spoke();
+    if (run.error) throw new Error(`${run.error}\n${run.stderr}`);
+  });
+
+  it("reads every page of the organization and selects every ACTIVE account", () => {
+    expect(fake.aws.requests.filter((r) => r.operation === "ListAccounts").length).toBeGreaterThan(3);
+    expect(coveredIds(run)).toEqual([...DEFAULT_ACTIVE_ACCOUNT_IDS]);
+    expect(DEFAULT_ACTIVE_ACCOUNT_IDS.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("covers the management account and the hub account like any other", () => {
+    expect(coveredIds(run)).toContain(MANAGEMENT_ACCOUNT_ID);
+    expect(coveredIds(run)).toContain(HUB_ACCOUNT_ID);
+    for (const id of [MANAGEMENT_ACCOUNT_ID, HUB_ACCOUNT_ID]) {
+      const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.includes(id));
+      expect(rules.map((r) => r.inputs.region).sort()).toEqual([...REGIONS].sort());
+    }
+  });
+
+  it("creates 2 resources per account and 2 per account and region, with no provider per region", () => {
+    const n = DEFAULT_ACTIVE_ACCOUNT_IDS.length;
+    expect(ofType(run, "pulumi:providers:aws")).toHaveLength(n - 1);
+    expect(ofType(run, "aws:iam/role:Role")).toHaveLength(n);
+    expect(ofType(run, "aws:cloudwatch/eventRule:EventRule")).toHaveLength(n * REGIONS.length);
+    expect(ofType(run, "aws:cloudwatch/eventTarget:EventTarget")).toHaveLength(n * REGIONS.length);
+    expect(run.outputs?.counts).toEqual({
+      accounts: n,
+      regions: REGIONS.length,
+      rules: n * REGIONS.length,
+      skipped: expect.any(Number),
+      otherShards: 0,
+    });
+  });
+
+  it("assumes the member role into each member account, and nothing into the caller's own", () => {
+    const providers = ofType(run, "pulumi:providers:aws");
+    for (const p of providers) {
+      const id = /^account-(\d{12})$/.exec(p.name)?.[1];
+      expect(id).toBeDefined();
+      const assume = parseJson<{ roleArn: string; sessionName: string }[]>(p.inputs.assumeRoles);
+      expect(assume).toEqual([
+        { roleArn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`, sessionName: "root-activity-monitor" },
+      ]);
+      expect(p.inputs.region).toBe("us-east-1");
+    }
+    expect(providers.map((p) => p.name)).not.toContain(`account-${MANAGEMENT_ACCOUNT_ID}`);
+    const callerResources = run.resources.filter((r) => r.name.includes(MANAGEMENT_ACCOUNT_ID));
+    expect(callerResources).toHaveLength(1 + 2 * REGIONS.length);
+    for (const r of callerResources) expect(r.provider ?? "").not.toMatch(/account-/);
+    // Every other account's resources go through that account's provider.
+    for (const r of run.resources.filter((x) => /forward(er)?-\d{12}/.test(x.name))) {
+      const id = /(\d{12})/.exec(r.name)?.[1] as string;
+      if (id !== MANAGEMENT_ACCOUNT_ID) expect(r.provider).toContain(`::account-${id}::`);
+    }
+  });
+
+  it("forwards root events with the shared pattern to the hub bus, with a role and retries", () => {
+    const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
+    for (const rule of rules) {
+      expect(parseJson(rule.inputs.eventPattern)).toEqual(rootEventPattern());
+      expect(rule.inputs.state).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
+      expect(REGIONS).toContain(rule.inputs.region);
+      expect(rule.inputs.eventBusName).toBeUndefined(); // the default bus
+    }
+    for (const target of ofType(run, "aws:cloudwatch/eventTarget:EventTarget")) {
+      const id = /forward-(\d{12})-/.exec(target.name)?.[1];
+      expect(target.inputs.arn).toBe(HUB_BUS_ARN);
+      expect(target.inputs.roleArn).toBe(`arn:aws:iam::${id}:role/forwarder-${id}-abc1234`);
+      expect(target.inputs.retryPolicy).toEqual({ maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 });
+      expect(REGIONS).toContain(target.inputs.region);
+    }
+  });
+
+  it("gives each forwarding role only events:PutEvents on the hub bus, trusted by EventBridge of that account", () => {
+    for (const role of ofType(run, "aws:iam/role:Role")) {
+      const id = /forwarder-(\d{12})/.exec(role.name)?.[1];
+      const trust = parseJson(role.inputs.assumeRolePolicy).Statement;
+      expect(trust).toEqual([
+        {
+          Sid: "TrustedServiceForThisAccountOnly",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": id } },
+        },
+      ]);
+      expect(role.inputs.inlinePolicies).toHaveLength(1);
+      expect(parseJson(role.inputs.inlinePolicies[0].policy).Statement).toEqual([
+        { Sid: "ForwardToHubBus", Effect: "Allow", Action: "events:PutEvents", Resource: HUB_BUS_ARN },
+      ]);
+    }
+  });
+
+  it("reports coverage, skipped accounts with reasons, and counts", () => {
+    const coverage = run.outputs?.coverage as { id: string; name: string; regions: string[] }[];
+    expect(coverage.find((c) => c.id === HUB_ACCOUNT_ID)).toEqual({ id: HUB_ACCOUNT_ID, name: "security-tooling", regions: REGIONS });
+    const skipped = run.outputs?.skipped as { id: string; reason: string }[];
+    expect(skipped.find((s) => s.id === "444444444433")?.reason).toMatch(/SUSPENDED/);
+    expect(skipped.find((s) => s.id === "666666666602")?.reason).toMatch(/CLOSED/);
+    for (const s of skipped) expect(coveredIds(run)).not.toContain(s.id);
+  });
+
+  it("reads the hub bus through a StackReference", () => {
+    const ref = ofType(run, "pulumi:pulumi:StackReference");
+    expect(ref.map((r) => r.inputs.name)).toEqual([HUB_STACK]);
+  });
+});
+
+describe("spoke selection semantics", () => {
+  it("selects OUs recursively, adds includes, and drops excludes", async () => {
+    const run = await spoke({
+      organizationalUnits: [OU.production],
+      accounts: { include: ["333333333301"], exclude: ["444444444412"] },
+    });
+    expect(run.error).toBeUndefined();
+    const expected = [...DEFAULT_OU_ACCOUNTS.production, "333333333301"]
+      .filter((id) => id !== "444444444412" && id !== "444444444433") // excluded; suspended
+      .sort();
+    expect(coveredIds(run)).toEqual(expected);
+    expect(coveredIds(run)).toContain("444444444421"); // four levels down
+    expect((run.outputs?.skipped as { id: string; reason: string }[]).find((s) => s.id === "444444444412")?.reason).toMatch(
+      /accounts\.exclude/,
+    );
+  });
+
+  it("splits the organization into shards with no gap and no overlap", async () => {
+    const shards = await Promise.all([1, 2, 3].map((k) => spoke({ shard: `${k}/3` }, { lightweight: true })));
+    const parts = shards.map((r) => {
+      expect(r.error).toBeUndefined();
+      return coveredIds(r);
+    });
+    expect(parts.flat().sort()).toEqual([...DEFAULT_ACTIVE_ACCOUNT_IDS]);
+    for (const p of parts) expect(p.length).toBeGreaterThan(0);
+    expect(new Set(parts.flat()).size).toBe(parts.flat().length);
+    expect(shards[0]?.outputs?.counts.otherShards).toBe(DEFAULT_ACTIVE_ACCOUNT_IDS.length - (parts[0]?.length ?? 0));
+    expect(shards[1]?.outputs?.shard).toBe("2/3");
+  });
+
+  it("accepts hubEventBusArn instead of hubStack, and plain ENABLED without read-only events", async () => {
+    const run = await spoke({ hubStack: null, hubEventBusArn: HUB_BUS_ARN, includeReadOnlyEvents: false, accounts: { include: ["555555555501"] } });
+    expect(run.error).toBeUndefined();
+    expect(ofType(run, "pulumi:pulumi:StackReference")).toHaveLength(0);
+    const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
+    expect(rules).toHaveLength(REGIONS.length);
+    for (const r of rules) expect(r.inputs.state).toBe("ENABLED");
+    expect(ofType(run, "aws:cloudwatch/eventTarget:EventTarget")[0]?.inputs.arn).toBe(HUB_BUS_ARN);
+  });
+
+  it("watches the 17 default regions when regions is unset", async () => {
+    const run = await spoke({ regions: null, accounts: { include: ["555555555501"] } });
+    expect(run.error).toBeUndefined();
+    const regions = ofType(run, "aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.region);
+    expect(regions).toHaveLength(17);
+    expect(regions).toContain("us-east-1");
+  });
+});
+
+describe("spoke config and discovery errors", () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["no hub location", { hubStack: null }, /hubStack: .*Set hubStack .* or hubEventBusArn/],
+    ["both hub locations", { hubEventBusArn: HUB_BUS_ARN }, /give hubStack or hubEventBusArn, not both/],
+    ["regions without us-east-1", { regions: ["eu-west-1"] }, /regions: us-east-1 must be in the list: .*root console sign-ins/],
+    ["bad region", { regions: ["us-east-1", "mars-1"] }, /regions: mars-1 is not a region name/],
+    ["bad shard", { shard: "4/3" }, /shard: "4\/3" is not a shard/],
+    ["bad account id", { accounts: { include: ["12345"] } }, /accounts\.include: "12345" not a 12-digit account ID/],
+    ["include not in the organization", { accounts: { include: ["999999999999"] } }, /999999999999.*not an account of this organization/],
+    ["empty selection", { organizationalUnits: [OU.empty] }, /select(ed|ion)[^]*empty|no account/i],
+    ["unknown OU", { organizationalUnits: ["ou-ab12-nosuchou1"] }, /ou-ab12-nosuchou1/],
+  ];
+  it.each(cases)("%s", async (_label, overrides, message) => {
+    const run = await spoke(overrides, { lightweight: true });
+    expect(run.error).toMatch(message);
+    expect(run.resources.filter((r) => r.type.startsWith("aws:"))).toHaveLength(0);
+  });
+
+  it("names the credentials it needs when Organizations denies access", async () => {
+    const denied = await startFakeOrganization(Object.assign(defaultOrg(), { organizationsMode: "access-denied" }));
+    try {
+      const run = await spoke({}, { env: denied.env, lightweight: true });
+      expect(run.error).toMatch(/management account|delegated administrator/);
+      expect(run.error).toMatch(/organizations:ListAccounts/);
+    } finally {
+      await denied.aws.close();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+// Test-side API: run the real program under mocks in a fresh process and get back what it made.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export const REPO = path.join(__dirname, "..", "..");
+export const HUB_ACCOUNT = "222222222222";
+
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  provider?: string;
+}
+
+export interface ProgramRun {
+  error?: string;
+  outputs?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  resources: RecordedResource[];
+  urns: string[];
+  invokes: { token: string; inputs: unknown }[];
+  notifier?: { code: string; entries: string[] };
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Stack file name in the repo, e.g. "Pulumi.hub.yaml", or an absolute path. */
+  stackFile?: string;
+  /** Config overrides; keys without a namespace are root-activity-monitor keys; null removes a key. */
+  overrides?: Record<string, unknown>;
+  stack?: string;
+  callerAccountId?: string;
+  stackOutputs?: Record<string, Record<string, unknown>>;
+  env?: Record<string, string>;
+  lightweight?: boolean;
+}
+
+export function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const outFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ram-program-")), "run.json");
+  const input = {
+    stackFile: opts.stackFile ? path.resolve(REPO, opts.stackFile) : undefined,
+    overrides: opts.overrides ?? {},
+    stack: opts.stack ?? "test",
+    callerAccountId: opts.callerAccountId ?? HUB_ACCOUNT,
+    stackOutputs: opts.stackOutputs ?? {},
+    outFile,
+    lightweight: opts.lightweight,
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ["--require", path.join(__dirname, "pulumiTsNode.js"), path.join(__dirname, "programChild.ts")],
+      {
+        cwd: REPO,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? os.tmpdir(),
+          AWS_EC2_METADATA_DISABLED: "true",
+          ...opts.env,
+          PROGRAM_CHILD_INPUT: JSON.stringify(input),
+        },
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 600_000,
+      },
+      (err, _stdout, stderr) => {
+        if (!fs.existsSync(outFile)) {
+          reject(new Error(`program run wrote nothing (${String(err)}):\n${stderr}`));
+          return;
+        }
+        const run = JSON.parse(fs.readFileSync(outFile, "utf8")) as ProgramRun;
+        run.resources ??= [];
+        run.urns ??= [];
+        run.invokes ??= [];
+        run.stderr = stderr;
+        resolve(run);
+      },
+    );
+  });
+}
+
+export function ofType(run: ProgramRun, type: string): RecordedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: ProgramRun, type: string, name?: string): RecordedResource {
+  const found = ofType(run, type).filter((r) => name === undefined || r.name === name);
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+  }
+  return found[0] as RecordedResource;
+}
+
+export function parseJson<T = any>(s: unknown): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (typeof s !== "string") throw new Error(`expected a JSON string, got ${typeof s}`);
+  return JSON.parse(s) as T;
+}

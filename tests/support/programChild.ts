@@ -1,0 +1,170 @@
+// Runs the real program (index.ts) under Pulumi mocks in its own process, with the config of a
+// real stack file, and writes what it registered to a JSON file. Run by tests/support/program.ts.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+interface ChildInput {
+  stackFile?: string;
+  overrides: Record<string, unknown>;
+  stack: string;
+  callerAccountId: string;
+  stackOutputs: Record<string, Record<string, unknown>>;
+  outFile: string;
+  /** Skip reading asset contents (for large scale runs). */
+  lightweight?: boolean;
+}
+
+const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
+const repo = path.join(__dirname, "..", "..");
+const PROJECT = "root-activity-monitor";
+
+function loadConfig(): Record<string, string> {
+  const values: Record<string, unknown> = {};
+  if (input.stackFile) {
+    const doc = parse(fs.readFileSync(input.stackFile, "utf8")) as { config?: Record<string, unknown> } | null;
+    Object.assign(values, doc?.config ?? {});
+  }
+  for (const [k, v] of Object.entries(input.overrides)) {
+    const key = k.includes(":") ? k : `${PROJECT}:${k}`;
+    if (v === null) delete values[key];
+    else values[key] = v;
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  return out;
+}
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  provider?: string;
+}
+const resources: Recorded[] = [];
+const invokes: { token: string; inputs: unknown }[] = [];
+let notifier: { code: string; entries: string[] } | undefined;
+const pending: Promise<unknown>[] = [];
+
+function accountOf(provider: string | undefined): string {
+  const m = /account-(\d{12})/.exec(provider ?? "");
+  return m?.[1] ?? input.callerAccountId;
+}
+
+function plain(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) =>
+      v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function" ? "<promise>" : v,
+    ),
+  ) as unknown;
+}
+
+function computedState(args: pulumi.runtime.MockResourceArgs, region: string): Record<string, unknown> {
+  const acct = accountOf(args.provider);
+  const r = (args.inputs.region as string | undefined) ?? region;
+  const name = (args.inputs.name as string | undefined) ?? `${args.name}-${"abc1234"}`;
+  switch (args.type) {
+    case "aws:cloudwatch/eventBus:EventBus":
+      return { name, arn: `arn:aws:events:${r}:${acct}:event-bus/${name}` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { name, arn: `arn:aws:events:${r}:${acct}:rule/${(args.inputs.eventBusName as string) ?? "default"}/${name}` };
+    case "aws:sqs/queue:Queue":
+      return { name, arn: `arn:aws:sqs:${r}:${acct}:${name}`, url: `https://sqs.${r}.amazonaws.com/${acct}/${name}` };
+    case "aws:sns/topic:Topic":
+      return { name, arn: `arn:aws:sns:${r}:${acct}:${name}` };
+    case "aws:iam/role:Role":
+      return { name, arn: `arn:aws:iam::${acct}:role/${name}` };
+    case "aws:lambda/function:Function":
+      return { name, arn: `arn:aws:lambda:${r}:${acct}:function:${name}` };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:${r}:${acct}:key/11111111-2222-3333-4444-555555555555` };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { name, arn: `arn:aws:logs:${r}:${acct}:log-group:${name}` };
+    default:
+      return {};
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const region = config["aws:region"] ?? "us-east-1";
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        if (args.type === "pulumi:pulumi:StackReference") {
+          const stackName = String(args.inputs.name ?? args.name);
+          const outputs = input.stackOutputs[stackName];
+          if (!outputs) throw new Error(`no such stack: ${stackName}`);
+          resources.push({ type: args.type, name: args.name, inputs: { name: stackName } });
+          return { id: stackName, state: { name: stackName, outputs } };
+        }
+        const rec: Recorded = { type: args.type, name: args.name, inputs: {}, provider: args.provider };
+        resources.push(rec);
+        if (args.type === "aws:lambda/function:Function" && !input.lightweight) {
+          const code = args.inputs.code as { assets: Promise<Record<string, { text?: Promise<string> }>> };
+          pending.push(
+            (async () => {
+              const assets = await code.assets;
+              const text = await assets["__index.js"]?.text;
+              notifier = { code: text ?? "", entries: Object.keys(assets).sort() };
+            })(),
+          );
+        }
+        const { code: _code, ...rest } = args.inputs as Record<string, unknown>;
+        rec.inputs = input.lightweight ? {} : (plain(rest) as Record<string, unknown>);
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...computedState(args, region) } };
+      },
+      call(args) {
+        invokes.push({ token: args.token, inputs: plain(args.inputs) });
+        switch (args.token) {
+          case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+              accountId: input.callerAccountId,
+              arn: `arn:aws:iam::${input.callerAccountId}:user/deployer`,
+              userId: "AIDAEXAMPLE",
+              id: input.callerAccountId,
+            };
+          case "aws:index/getRegion:getRegion":
+            return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+          case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
+          default:
+            throw new Error(`unmocked invoke ${args.token}`);
+        }
+      },
+    },
+    PROJECT,
+    input.stack,
+    false,
+  );
+
+  const result: Record<string, unknown> = {};
+  try {
+    const program = require(path.join(repo, "index.ts")) as () => Promise<Record<string, unknown>>;
+    const exported = await program();
+    const outputs = await new Promise<unknown>((resolve) => pulumi.output(exported).apply(resolve));
+    await pulumi.runtime.disconnect();
+    await Promise.all(pending);
+    const monitor = (require("@pulumi/pulumi/runtime/settings") as {
+      getMonitor(): { getRegisteredResources(): Map<string, unknown> };
+    }).getMonitor();
+    result.urns = [...monitor.getRegisteredResources().keys()];
+    result.outputs = plain(outputs);
+  } catch (err) {
+    result.error = err instanceof Error ? err.message : String(err);
+  }
+  result.resources = resources;
+  result.invokes = invokes;
+  result.notifier = notifier;
+  fs.writeFileSync(input.outFile, JSON.stringify(result));
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    fs.writeFileSync(input.outFile, JSON.stringify({ error: `harness: ${String(err)}`, resources }));
+    process.exit(0);
+  },
+);
