@@ -45,7 +45,7 @@ export const SEVERITY_TABLE: readonly SeverityRow[] = [
     eventNames: ["CreateAccessKey"],
     when: "keyForRootItself",
     severity: "critical",
-    why: "Root access keys should never exist; a new one is how stolen root access is kept.",
+    why: "A key for the root user itself: root keys should never exist, a new one is how stolen root access is kept.",
     advice:
       "Unless this key was planned, delete it now (IAM > Security credentials, signed in as root). " + ROTATE,
   },
@@ -53,7 +53,7 @@ export const SEVERITY_TABLE: readonly SeverityRow[] = [
     eventNames: ["CreateAccessKey"],
     when: "keyForIamUser",
     severity: "high",
-    why: "Root minting credentials for an IAM user is a persistence technique.",
+    why: "Root created a key for an IAM user: minting credentials is a persistence technique.",
     advice: "Confirm the key with its owner; deactivate it if nobody asked for it. " + ROTATE,
   },
   {
@@ -189,7 +189,7 @@ export function severityFor(f: SeverityFacts): SeverityVerdict {
     if (row.eventNames.includes(f.eventName) && conditionHolds(row.when, f)) {
       return {
         severity: row.severity,
-        reason: `${f.eventName} (${SEVERITY_CONDITIONS[row.when]}): ${row.why}`,
+        reason: row.why,
         advice: row.advice,
       };
     }

@@ -4,13 +4,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NOTIFIER_BATCH_SIZE, NOTIFIER_TIMEOUT_SECONDS, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/budget";
-import { handler } from "../handler/lambda";
 import { rootEventPattern, rootRuleState } from "../handler/rootEvent";
 import { policyDocument, serviceTrustPolicy } from "../common/iamPolicy";
 import type { HubConfig } from "./config";
 import { hubKeyPolicy } from "./keyPolicy";
 import { hubAlarms } from "./alarms";
 import { notifierArchiveExclusions } from "./archive";
+import { loadNotifierHandler } from "./notifierCode";
 
 export interface HubArgs extends HubConfig {
   organizationId: string;
@@ -213,7 +213,7 @@ export class RootActivityHub extends pulumi.ComponentResource {
       "notifier",
       {
         description: "root-activity-monitor: turns root CloudTrail events into alerts",
-        callback: handler,
+        callback: loadNotifierHandler(),
         role: role.arn,
         runtime: aws.lambda.Runtime.NodeJS22dX,
         architectures: ["arm64"],
