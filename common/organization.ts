@@ -21,6 +21,7 @@ export async function describeOrganization(client?: OrganizationsClient): Promis
       `Could not discover the AWS Organization (${name}: ${(err as Error).message}). ` +
         "Run with credentials of an account in the organization, or set root-activity-monitor:organizationId " +
         "(for example o-a1b2c3d4e5; see `aws organizations describe-organization`).",
+      { cause: err },
     );
   } finally {
     if (!client) c.destroy();

@@ -28,7 +28,8 @@ export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): 
   const specs: AlarmSpec[] = [
     {
       name: "dead-letters-not-empty",
-      description: "Root-activity events are in the dead-letter queue: they were NOT notified. Inspect and redrive them.",
+      description:
+        "Root-activity events are in the dead-letter queue: they were NOT notified. Inspect and redrive them.",
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       statistic: "Maximum",
@@ -37,7 +38,8 @@ export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): 
     },
     {
       name: "events-waiting",
-      description: "The oldest root-activity event has waited over 5 minutes: the notifier is not draining its queue.",
+      description:
+        "The oldest root-activity event has waited over 5 minutes: the notifier is not draining its queue.",
       namespace: "AWS/SQS",
       metricName: "ApproximateAgeOfOldestMessage",
       statistic: "Maximum",

@@ -34,22 +34,38 @@ export function readHubConfig(cfg: ConfigSource): HubConfig {
   }
   const badEmails = notificationEmails.filter((e) => e.length > 254 || !EMAIL.test(e));
   if (badEmails.length > 0) {
-    throw configError("notificationEmails", `${badEmails.map((e) => JSON.stringify(e)).join(", ")} is not an email address.`);
+    throw configError(
+      "notificationEmails",
+      `${badEmails.map((e) => JSON.stringify(e)).join(", ")} is not an email address.`,
+    );
   }
   const dupEmails = notificationEmails.filter((e, i) => notificationEmails.indexOf(e) !== i);
-  if (dupEmails.length > 0) throw configError("notificationEmails", `${dupEmails.join(", ")} is listed twice.`);
+  if (dupEmails.length > 0)
+    throw configError("notificationEmails", `${dupEmails.join(", ")} is listed twice.`);
 
-  const organizationId = readMatching(cfg, "organizationId", ORGANIZATION_ID, "an organization ID like o-a1b2c3d4e5");
+  const organizationId = readMatching(
+    cfg,
+    "organizationId",
+    ORGANIZATION_ID,
+    "an organization ID like o-a1b2c3d4e5",
+  );
 
-  const eventBusName = readMatching(cfg, "eventBusName", BUS_NAME, "a valid event bus name") ?? "root-activity";
+  const eventBusName =
+    readMatching(cfg, "eventBusName", BUS_NAME, "a valid event bus name") ?? "root-activity";
   if (eventBusName === "default" || eventBusName.startsWith("aws.")) {
-    throw configError("eventBusName", `"${eventBusName}" is reserved; the hub needs a custom bus of its own.`);
+    throw configError(
+      "eventBusName",
+      `"${eventBusName}" is reserved; the hub needs a custom bus of its own.`,
+    );
   }
 
   const retentionRaw = cfg.get("logRetentionDays");
   const logRetentionDays = retentionRaw === undefined || retentionRaw === "" ? 365 : Number(retentionRaw);
   if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    throw configError("logRetentionDays", `"${retentionRaw}" is not one of ${LOG_RETENTION_DAYS.join(", ")}.`);
+    throw configError(
+      "logRetentionDays",
+      `"${retentionRaw}" is not one of ${LOG_RETENTION_DAYS.join(", ")}.`,
+    );
   }
 
   return {

@@ -3,7 +3,11 @@
 // dead-letter queue and an alarm that reaches the same people.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NOTIFIER_BATCH_SIZE, NOTIFIER_TIMEOUT_SECONDS, QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/budget";
+import {
+  NOTIFIER_BATCH_SIZE,
+  NOTIFIER_TIMEOUT_SECONDS,
+  QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+} from "../handler/budget";
 import { rootEventPattern, rootRuleState } from "../handler/rootEvent";
 import { policyDocument, serviceTrustPolicy } from "../common/iamPolicy";
 import type { HubConfig } from "./config";
@@ -180,7 +184,12 @@ export class RootActivityHub extends pulumi.ComponentResource {
                 Resource: events.arn,
               },
               // Failed asynchronous invocations go to the dead-letter queue.
-              { Sid: "DeadLetterAsyncFailures", Effect: "Allow", Action: "sqs:SendMessage", Resource: deadLetters.arn },
+              {
+                Sid: "DeadLetterAsyncFailures",
+                Effect: "Allow",
+                Action: "sqs:SendMessage",
+                Resource: deadLetters.arn,
+              },
               // The topic and the queues are encrypted with the hub key.
               {
                 Sid: "UseHubKey",
@@ -244,7 +253,13 @@ export class RootActivityHub extends pulumi.ComponentResource {
       {
         arn: topic.arn,
         policy: policyDocument([
-          { Sid: "NotifierPublishes", Effect: "Allow", Principal: { AWS: role.arn }, Action: "sns:Publish", Resource: topic.arn },
+          {
+            Sid: "NotifierPublishes",
+            Effect: "Allow",
+            Principal: { AWS: role.arn },
+            Action: "sns:Publish",
+            Resource: topic.arn,
+          },
           {
             Sid: "AlarmsOfThisAccountPublish",
             Effect: "Allow",
@@ -253,7 +268,9 @@ export class RootActivityHub extends pulumi.ComponentResource {
             Resource: topic.arn,
             Condition: {
               StringEquals: { "aws:SourceAccount": accountId },
-              ArnLike: { "aws:SourceArn": pulumi.interpolate`${arnPrefix}:cloudwatch:${regionName}:${accountId}:alarm:*` },
+              ArnLike: {
+                "aws:SourceArn": pulumi.interpolate`${arnPrefix}:cloudwatch:${regionName}:${accountId}:alarm:*`,
+              },
             },
           },
           {

@@ -70,7 +70,9 @@ export function hubKeyPolicy(a: KeyPolicyArgs): pulumi.Output<string> {
       Resource: "*",
       Condition: {
         StringEquals: { "aws:SourceAccount": a.accountId },
-        ArnLike: { "aws:SourceArn": pulumi.interpolate`${a.arnPrefix}:cloudwatch:${a.region}:${a.accountId}:alarm:*` },
+        ArnLike: {
+          "aws:SourceArn": pulumi.interpolate`${a.arnPrefix}:cloudwatch:${a.region}:${a.accountId}:alarm:*`,
+        },
       },
     },
   ]);

@@ -32,8 +32,13 @@ export function loadNotifierHandler(entry: string = NOTIFIER_ENTRY): NotifierHan
   const filename = path.join(path.dirname(entry), "__notifier.min.js");
   const mod = new Module(filename, module);
   mod.filename = filename;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(entry));
-  (mod as unknown as { _compile(code: string, file: string): void })._compile(minifiedNotifierSource(entry), filename);
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+    path.dirname(entry),
+  );
+  (mod as unknown as { _compile(code: string, file: string): void })._compile(
+    minifiedNotifierSource(entry),
+    filename,
+  );
   const handler = (mod.exports as { handler?: unknown }).handler;
   if (typeof handler !== "function") throw new Error(`${entry} does not export a handler function`);
   return handler as NotifierHandler;

@@ -71,7 +71,8 @@ export function parseShard(raw: string, key = "shard"): Shard {
 function readAccountList(obj: Record<string, unknown>, field: "include" | "exclude"): string[] | undefined {
   const value = obj[field];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw configError(`accounts.${field}`, "expected a list of 12-digit account IDs.");
+  if (!Array.isArray(value))
+    throw configError(`accounts.${field}`, "expected a list of 12-digit account IDs.");
   const ids = value.map((v) => String(v).trim());
   const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
   if (bad.length > 0) {
@@ -84,7 +85,12 @@ function readAccountList(obj: Record<string, unknown>, field: "include" | "exclu
 }
 
 export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
-  const hubStack = readMatching(cfg, "hubStack", STACK_NAME, "a stack name like org/root-activity-monitor/hub");
+  const hubStack = readMatching(
+    cfg,
+    "hubStack",
+    STACK_NAME,
+    "a stack name like org/root-activity-monitor/hub",
+  );
   const hubEventBusArn = readMatching(cfg, "hubEventBusArn", BUS_ARN, "an EventBridge bus ARN");
   if ((hubStack === undefined) === (hubEventBusArn === undefined)) {
     throw configError(
@@ -108,12 +114,16 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
     );
   }
 
-  const memberRoleName = readMatching(cfg, "memberRoleName", ROLE_NAME, "an IAM role name") ?? "OrganizationAccountAccessRole";
+  const memberRoleName =
+    readMatching(cfg, "memberRoleName", ROLE_NAME, "an IAM role name") ?? "OrganizationAccountAccessRole";
 
   const accounts = readObject(cfg, "accounts") ?? {};
   const unknownAccountKeys = Object.keys(accounts).filter((k) => k !== "include" && k !== "exclude");
   if (unknownAccountKeys.length > 0) {
-    throw configError("accounts", `unknown field ${unknownAccountKeys.join(", ")}; allowed: include, exclude.`);
+    throw configError(
+      "accounts",
+      `unknown field ${unknownAccountKeys.join(", ")}; allowed: include, exclude.`,
+    );
   }
   const include = readAccountList(accounts, "include");
   const exclude = readAccountList(accounts, "exclude") ?? [];
@@ -123,7 +133,10 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
   const organizationalUnits = readStringList(cfg, "organizationalUnits");
   const badOus = (organizationalUnits ?? []).filter((ou) => !OU_ID.test(ou));
   if (badOus.length > 0) {
-    throw configError("organizationalUnits", `${badOus.join(", ")} is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`);
+    throw configError(
+      "organizationalUnits",
+      `${badOus.join(", ")} is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`,
+    );
   }
 
   const shardRaw = cfg.get("shard");

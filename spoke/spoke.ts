@@ -47,7 +47,10 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
                 region: args.providerRegion as aws.Region,
                 profile: args.profile,
                 assumeRoles: [
-                  { roleArn: `arn:aws:iam::${account.id}:role/${args.memberRoleName}`, sessionName: SESSION_NAME },
+                  {
+                    roleArn: `arn:aws:iam::${account.id}:role/${args.memberRoleName}`,
+                    sessionName: SESSION_NAME,
+                  },
                 ],
               },
               { parent: this },
@@ -64,7 +67,12 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
               name: "put-events-to-hub",
               // Only the hub bus, only PutEvents: the one thing forwarding needs.
               policy: policyDocument([
-                { Sid: "ForwardToHubBus", Effect: "Allow", Action: "events:PutEvents", Resource: args.hubEventBusArn },
+                {
+                  Sid: "ForwardToHubBus",
+                  Effect: "Allow",
+                  Action: "events:PutEvents",
+                  Resource: args.hubEventBusArn,
+                },
               ]),
             },
           ],

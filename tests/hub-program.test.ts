@@ -24,7 +24,11 @@ const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Actio
 beforeAll(async () => {
   fake = await startFakeAws({
     "organizations:DescribeOrganization": () => ({
-      Organization: { Id: ORG_ID, MasterAccountId: "111111111111", Arn: `arn:aws:organizations::111111111111:organization/${ORG_ID}` },
+      Organization: {
+        Id: ORG_ID,
+        MasterAccountId: "111111111111",
+        Arn: `arn:aws:organizations::111111111111:organization/${ORG_ID}`,
+      },
     }),
   });
   run = await runProgram({ stackFile: "Pulumi.hub.yaml", stack: "hub", env: fakeAwsEnv(fake.url) });
@@ -47,7 +51,9 @@ describe("hub stack from Pulumi.hub.yaml", () => {
   });
 
   it("parents every resource under the Hub component", () => {
-    const custom = run.urns.filter((u) => !u.includes("::pulumi:pulumi:Stack::") && !u.includes("pulumi:providers:"));
+    const custom = run.urns.filter(
+      (u) => !u.includes("::pulumi:pulumi:Stack::") && !u.includes("pulumi:providers:"),
+    );
     const component = custom.filter((u) => u.includes("::root-activity-monitor:index:Hub::"));
     expect(component).toHaveLength(1);
     const children = custom.filter((u) => u !== component[0]);
@@ -74,7 +80,10 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     expect(pattern).toEqual(rootEventPattern());
     expect(pattern.source).toEqual([{ prefix: "aws." }]);
     expect(pattern.detail.userIdentity.type).toEqual(["Root"]);
-    expect(pattern["detail-type"]).toEqual(["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"]);
+    expect(pattern["detail-type"]).toEqual([
+      "AWS API Call via CloudTrail",
+      "AWS Console Sign In via CloudTrail",
+    ]);
     expect(rule.inputs.state).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
     expect(rule.inputs.eventBusName).toBe("root-activity");
   });
@@ -133,7 +142,10 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     });
     const perms = statements(role.inputs.inlinePolicies[0].policy);
     const bySid = Object.fromEntries(perms.map((s) => [s.Sid, s]));
-    expect(bySid.PublishAlerts).toMatchObject({ Action: "sns:Publish", Resource: expect.stringMatching(/:sns:.*:alerts-/) });
+    expect(bySid.PublishAlerts).toMatchObject({
+      Action: "sns:Publish",
+      Resource: expect.stringMatching(/:sns:.*:alerts-/),
+    });
     expect(bySid.NameAccountsOfOurOrganization).toMatchObject({
       Action: "organizations:DescribeAccount",
       Resource: `arn:aws:organizations::*:account/${ORG_ID}/*`,
@@ -182,7 +194,9 @@ describe("hub stack from Pulumi.hub.yaml", () => {
   it("lets only the notifier and this account's alarms publish to the topic", () => {
     const policy = one(run, "aws:sns/topicPolicy:TopicPolicy");
     const bySid = Object.fromEntries(statements(policy.inputs.policy).map((s) => [s.Sid, s]));
-    expect(bySid.NotifierPublishes?.Principal).toEqual({ AWS: expect.stringMatching(/:role\/notifier-role-/) });
+    expect(bySid.NotifierPublishes?.Principal).toEqual({
+      AWS: expect.stringMatching(/:role\/notifier-role-/),
+    });
     expect(bySid.AlarmsOfThisAccountPublish?.Condition).toEqual({
       StringEquals: { "aws:SourceAccount": HUB_ACCOUNT },
       ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${HUB_ACCOUNT}:alarm:*` },
@@ -208,17 +222,32 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     expect(dlqAlarm?.inputs.dimensions.QueueName).toMatch(/^dead-letters-/);
     expect(dlqAlarm?.inputs.threshold).toBe(0);
     const ruleAlarm = alarms.find((a) => a.inputs.metricName === "FailedInvocations");
-    expect(ruleAlarm?.inputs.dimensions).toEqual({ RuleName: expect.stringMatching(/^root-activity-/), EventBusName: "root-activity" });
+    expect(ruleAlarm?.inputs.dimensions).toEqual({
+      RuleName: expect.stringMatching(/^root-activity-/),
+      EventBusName: "root-activity",
+    });
   });
 });
 
 describe("hub config errors", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["missing role", { role: null }, /root-activity-monitor:role: missing.*hub, spoke/],
-    ["unknown role", { role: "spokes" }, /root-activity-monitor:role: "spokes" is not one of the allowed values: hub, spoke/],
-    ["bad email", { notificationEmails: ["ops@example.com", "not-an-address"] }, /notificationEmails: "not-an-address" is not an email address/],
+    [
+      "unknown role",
+      { role: "spokes" },
+      /root-activity-monitor:role: "spokes" is not one of the allowed values: hub, spoke/,
+    ],
+    [
+      "bad email",
+      { notificationEmails: ["ops@example.com", "not-an-address"] },
+      /notificationEmails: "not-an-address" is not an email address/,
+    ],
     ["no emails", { notificationEmails: [] }, /notificationEmails: no one would be told/],
-    ["bad organization id", { organizationId: "org-123" }, /organizationId: "org-123" is not an organization ID/],
+    [
+      "bad organization id",
+      { organizationId: "org-123" },
+      /organizationId: "org-123" is not an organization ID/,
+    ],
     ["reserved bus name", { eventBusName: "default" }, /eventBusName: "default" is reserved/],
     ["bad retention", { logRetentionDays: 10 }, /logRetentionDays: "10" is not one of/],
     ["bad boolean", { includeReadOnlyEvents: "yes" }, /includeReadOnlyEvents: "yes" is not a boolean/],
@@ -241,7 +270,9 @@ describe("hub config errors", () => {
     });
     try {
       const bad = await runProgram({ stackFile: "Pulumi.hub.yaml", env: fakeAwsEnv(denied.url) });
-      expect(bad.error).toMatch(/Could not discover the AWS Organization \(AccessDeniedException: not allowed\).*set root-activity-monitor:organizationId/);
+      expect(bad.error).toMatch(
+        /Could not discover the AWS Organization \(AccessDeniedException: not allowed\).*set root-activity-monitor:organizationId/,
+      );
     } finally {
       await denied.close();
     }

@@ -9,8 +9,12 @@ import { runProgram } from "./support/program";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
-const load = (file: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), "utf8")); // eslint-disable-line @typescript-eslint/no-explicit-any
-const fixtureFiles = fs.readdirSync(FIXTURES).filter((f) => f.endsWith(".json")).sort();
+const load = (file: string): Record<string, any> =>
+  JSON.parse(fs.readFileSync(path.join(FIXTURES, file), "utf8"));
+const fixtureFiles = fs
+  .readdirSync(FIXTURES)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
 // Root-typed records, except AWS (ELB) acting as root on its own, are real root activity.
 const ROOT_ACTIVITY = fixtureFiles.filter((f) => f.startsWith("root-") && !f.includes("invokedby-elb"));
 const NOT_ROOT_ACTIVITY = fixtureFiles.filter((f) => !ROOT_ACTIVITY.includes(f));
@@ -26,7 +30,10 @@ const env = (): Record<string, string> => ({ ...fakeAwsEnv(fake.url), TOPIC_ARN 
 const publishes = () => fake.requests.filter((r) => r.service === "sns" && r.operation === "Publish");
 
 beforeAll(async () => {
-  const run = await runProgram({ stackFile: "Pulumi.hub.yaml", overrides: { organizationId: "o-exampleorg1" } });
+  const run = await runProgram({
+    stackFile: "Pulumi.hub.yaml",
+    overrides: { organizationId: "o-exampleorg1" },
+  });
   if (run.error || !run.notifier) throw new Error(`program failed: ${run.error}\n${run.stderr}`);
   sandbox = createSandbox(run.notifier.code);
   fake = await startFakeAws();
@@ -65,7 +72,10 @@ describe("deployed notifier", () => {
       const id = String(ev.detail.recipientAccountId ?? ev.account);
       const eventName = String(ev.detail.eventName);
       const match = sent.find(
-        (p) => String(p.params.Subject).includes(`Root ${eventName}`) && String(p.params.Subject).includes(id) && String(p.params.Message).includes(String(ev.detail.eventID)),
+        (p) =>
+          String(p.params.Subject).includes(`Root ${eventName}`) &&
+          String(p.params.Subject).includes(id) &&
+          String(p.params.Message).includes(String(ev.detail.eventID)),
       );
       expect(match, `no publish for ${file}`).toBeDefined();
       const subject = String(match?.params.Subject);
@@ -125,7 +135,8 @@ describe("deployed notifier", () => {
 
   it("reports a failed publish as a batch item failure, and throws for a direct invoke", async () => {
     fake.on("sns:Publish", (params) => {
-      if (String(params.Message).includes("deb1e1f9")) throw new FakeAwsError("AuthorizationError", "denied", 403);
+      if (String(params.Message).includes("deb1e1f9"))
+        throw new FakeAwsError("AuthorizationError", "denied", 403);
       return "<MessageId>ok</MessageId>";
     });
     const ok = load("root-enablemfadevice.json");
@@ -136,7 +147,10 @@ describe("deployed notifier", () => {
   });
 
   it("alerts on an unreadable delivery instead of dropping it", async () => {
-    const [result] = await sandbox.invoke([sqsBatch(["{not json", { detail: "x", account: "111122223333" }])], env());
+    const [result] = await sandbox.invoke(
+      [sqsBatch(["{not json", { detail: "x", account: "111122223333" }])],
+      env(),
+    );
     expect(result).toMatchObject({ ok: { batchItemFailures: [] } });
     const sent = publishes();
     expect(sent).toHaveLength(2);
@@ -144,7 +158,9 @@ describe("deployed notifier", () => {
   });
 
   it("refuses to run without a topic", async () => {
-    const [result] = await sandbox.invoke([sqsBatch([load("root-enablemfadevice.json")])], { ...fakeAwsEnv(fake.url) });
+    const [result] = await sandbox.invoke([sqsBatch([load("root-enablemfadevice.json")])], {
+      ...fakeAwsEnv(fake.url),
+    });
     expect(result).toMatchObject({ error: expect.stringMatching(/TOPIC_ARN/) });
     expect(publishes()).toHaveLength(0);
   });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rootEventPattern } from "../handler/rootEvent";
 import {
+  DEFAULT_ACCOUNT_IDS,
   DEFAULT_ACTIVE_ACCOUNT_IDS,
   DEFAULT_OU_ACCOUNTS,
   defaultOrg,
@@ -19,7 +20,10 @@ const REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"];
 const HUB_STACK = "acme/root-activity-monitor/hub";
 let fake: { aws: FakeAws; env: Record<string, string> };
 
-const spoke = (overrides: Record<string, unknown> = {}, extra: Partial<RunOptions> = {}): Promise<ProgramRun> =>
+const spoke = (
+  overrides: Record<string, unknown> = {},
+  extra: Partial<RunOptions> = {},
+): Promise<ProgramRun> =>
   runProgram({
     stackFile: "Pulumi.spoke-template.yaml",
     stack: "spoke-test",
@@ -48,7 +52,8 @@ describe("spoke stack over the whole organization", () => {
   it("reads every page of the organization and selects every ACTIVE account", () => {
     expect(fake.aws.requests.filter((r) => r.operation === "ListAccounts").length).toBeGreaterThan(3);
     expect(coveredIds(run)).toEqual([...DEFAULT_ACTIVE_ACCOUNT_IDS]);
-    expect(DEFAULT_ACTIVE_ACCOUNT_IDS.length).toBeGreaterThanOrEqual(25);
+    expect(DEFAULT_ACCOUNT_IDS.length).toBeGreaterThanOrEqual(30);
+    expect(DEFAULT_ACTIVE_ACCOUNT_IDS.length).toBeGreaterThanOrEqual(20);
   });
 
   it("covers the management account and the hub account like any other", () => {
@@ -82,7 +87,10 @@ describe("spoke stack over the whole organization", () => {
       expect(id).toBeDefined();
       const assume = parseJson<{ roleArn: string; sessionName: string }[]>(p.inputs.assumeRoles);
       expect(assume).toEqual([
-        { roleArn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`, sessionName: "root-activity-monitor" },
+        {
+          roleArn: `arn:aws:iam::${id}:role/OrganizationAccountAccessRole`,
+          sessionName: "root-activity-monitor",
+        },
       ]);
       expect(p.inputs.region).toBe("us-east-1");
     }
@@ -109,7 +117,10 @@ describe("spoke stack over the whole organization", () => {
       const id = /forward-(\d{12})-/.exec(target.name)?.[1];
       expect(target.inputs.arn).toBe(HUB_BUS_ARN);
       expect(target.inputs.roleArn).toBe(`arn:aws:iam::${id}:role/forwarder-${id}-abc1234`);
-      expect(target.inputs.retryPolicy).toEqual({ maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 });
+      expect(target.inputs.retryPolicy).toEqual({
+        maximumEventAgeInSeconds: 86400,
+        maximumRetryAttempts: 185,
+      });
       expect(REGIONS).toContain(target.inputs.region);
     }
   });
@@ -136,7 +147,11 @@ describe("spoke stack over the whole organization", () => {
 
   it("reports coverage, skipped accounts with reasons, and counts", () => {
     const coverage = run.outputs?.coverage as { id: string; name: string; regions: string[] }[];
-    expect(coverage.find((c) => c.id === HUB_ACCOUNT_ID)).toEqual({ id: HUB_ACCOUNT_ID, name: "security-tooling", regions: REGIONS });
+    expect(coverage.find((c) => c.id === HUB_ACCOUNT_ID)).toEqual({
+      id: HUB_ACCOUNT_ID,
+      name: "security-tooling",
+      regions: REGIONS,
+    });
     const skipped = run.outputs?.skipped as { id: string; reason: string }[];
     expect(skipped.find((s) => s.id === "444444444433")?.reason).toMatch(/SUSPENDED/);
     expect(skipped.find((s) => s.id === "666666666602")?.reason).toMatch(/CLOSED/);
@@ -161,9 +176,9 @@ describe("spoke selection semantics", () => {
       .sort();
     expect(coveredIds(run)).toEqual(expected);
     expect(coveredIds(run)).toContain("444444444421"); // four levels down
-    expect((run.outputs?.skipped as { id: string; reason: string }[]).find((s) => s.id === "444444444412")?.reason).toMatch(
-      /accounts\.exclude/,
-    );
+    expect(
+      (run.outputs?.skipped as { id: string; reason: string }[]).find((s) => s.id === "444444444412")?.reason,
+    ).toMatch(/accounts\.exclude/);
   });
 
   it("splits the organization into shards with no gap and no overlap", async () => {
@@ -175,12 +190,19 @@ describe("spoke selection semantics", () => {
     expect(parts.flat().sort()).toEqual([...DEFAULT_ACTIVE_ACCOUNT_IDS]);
     for (const p of parts) expect(p.length).toBeGreaterThan(0);
     expect(new Set(parts.flat()).size).toBe(parts.flat().length);
-    expect(shards[0]?.outputs?.counts.otherShards).toBe(DEFAULT_ACTIVE_ACCOUNT_IDS.length - (parts[0]?.length ?? 0));
+    expect(shards[0]?.outputs?.counts.otherShards).toBe(
+      DEFAULT_ACTIVE_ACCOUNT_IDS.length - (parts[0]?.length ?? 0),
+    );
     expect(shards[1]?.outputs?.shard).toBe("2/3");
   });
 
   it("accepts hubEventBusArn instead of hubStack, and plain ENABLED without read-only events", async () => {
-    const run = await spoke({ hubStack: null, hubEventBusArn: HUB_BUS_ARN, includeReadOnlyEvents: false, accounts: { include: ["555555555501"] } });
+    const run = await spoke({
+      hubStack: null,
+      hubEventBusArn: HUB_BUS_ARN,
+      includeReadOnlyEvents: false,
+      accounts: { include: ["555555555501"] },
+    });
     expect(run.error).toBeUndefined();
     expect(ofType(run, "pulumi:pulumi:StackReference")).toHaveLength(0);
     const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
@@ -202,11 +224,23 @@ describe("spoke config and discovery errors", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["no hub location", { hubStack: null }, /hubStack: .*Set hubStack .* or hubEventBusArn/],
     ["both hub locations", { hubEventBusArn: HUB_BUS_ARN }, /give hubStack or hubEventBusArn, not both/],
-    ["regions without us-east-1", { regions: ["eu-west-1"] }, /regions: us-east-1 must be in the list: .*root console sign-ins/],
+    [
+      "regions without us-east-1",
+      { regions: ["eu-west-1"] },
+      /regions: us-east-1 must be in the list: .*root console sign-ins/,
+    ],
     ["bad region", { regions: ["us-east-1", "mars-1"] }, /regions: mars-1 is not a region name/],
     ["bad shard", { shard: "4/3" }, /shard: "4\/3" is not a shard/],
-    ["bad account id", { accounts: { include: ["12345"] } }, /accounts\.include: "12345" not a 12-digit account ID/],
-    ["include not in the organization", { accounts: { include: ["999999999999"] } }, /999999999999.*not an account of this organization/],
+    [
+      "bad account id",
+      { accounts: { include: ["12345"] } },
+      /accounts\.include: "12345" not a 12-digit account ID/,
+    ],
+    [
+      "include not in the organization",
+      { accounts: { include: ["999999999999"] } },
+      /999999999999.*not an account of this organization/,
+    ],
     ["empty selection", { organizationalUnits: [OU.empty] }, /select(ed|ion)[^]*empty|no account/i],
     ["unknown OU", { organizationalUnits: ["ou-ab12-nosuchou1"] }, /ou-ab12-nosuchou1/],
   ];
@@ -217,7 +251,9 @@ describe("spoke config and discovery errors", () => {
   });
 
   it("names the credentials it needs when Organizations denies access", async () => {
-    const denied = await startFakeOrganization(Object.assign(defaultOrg(), { organizationsMode: "access-denied" }));
+    const denied = await startFakeOrganization(
+      Object.assign(defaultOrg(), { organizationsMode: "access-denied" }),
+    );
     try {
       const run = await spoke({}, { env: denied.env, lightweight: true });
       expect(run.error).toMatch(/management account|delegated administrator/);

@@ -21,10 +21,7 @@ export class FakeAwsError {
 }
 
 /** A JSON service returns an object; a query service returns the inner XML of `<OpResult>`. */
-export type Responder = (
-  params: Record<string, unknown>,
-  req: RecordedRequest,
-) => unknown | Promise<unknown>;
+export type Responder = (params: Record<string, unknown>, req: RecordedRequest) => unknown | Promise<unknown>;
 
 /** Keys are "service:Operation", e.g. "sns:Publish", "organizations:ListAccounts". */
 export type Responders = Record<string, Responder>;
@@ -72,7 +69,8 @@ export async function startFakeAws(responders: Responders = {}): Promise<FakeAws
         const isJson = typeof target === "string";
         if (isJson) {
           const [prefix, op] = target.split(".");
-          service = JSON_TARGET_PREFIXES[prefix ?? ""] ?? serviceFromAuth(req.headers.authorization) ?? "unknown";
+          service =
+            JSON_TARGET_PREFIXES[prefix ?? ""] ?? serviceFromAuth(req.headers.authorization) ?? "unknown";
           operation = op ?? "unknown";
           params = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
         } else {
@@ -85,7 +83,8 @@ export async function startFakeAws(responders: Responders = {}): Promise<FakeAws
         requests.push(record);
         const responder = table[`${service}:${operation}`];
         try {
-          if (!responder) throw new FakeAwsError("UnknownOperationException", `fake has no ${service}:${operation}`);
+          if (!responder)
+            throw new FakeAwsError("UnknownOperationException", `fake has no ${service}:${operation}`);
           const result = await responder(params, record);
           if (isJson) {
             res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
@@ -100,7 +99,10 @@ export async function startFakeAws(responders: Responders = {}): Promise<FakeAws
         } catch (err) {
           const e = err instanceof FakeAwsError ? err : new FakeAwsError("InternalFailure", String(err), 500);
           if (isJson) {
-            res.writeHead(e.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": e.code });
+            res.writeHead(e.status, {
+              "content-type": "application/x-amz-json-1.1",
+              "x-amzn-errortype": e.code,
+            });
             res.end(JSON.stringify({ __type: e.code, message: e.message }));
           } else {
             res.writeHead(e.status, { "content-type": "text/xml" });

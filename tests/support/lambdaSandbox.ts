@@ -99,7 +99,9 @@ const fs = require("fs");
 }
 
 /** Wrap EventBridge envelopes the way the event source mapping delivers them from SQS. */
-export function sqsBatch(envelopes: unknown[]): { Records: { messageId: string; body: string; eventSource: string }[] } {
+export function sqsBatch(envelopes: unknown[]): {
+  Records: { messageId: string; body: string; eventSource: string }[];
+} {
   return {
     Records: envelopes.map((e, i) => ({
       messageId: `msg-${i}`,

@@ -10,13 +10,13 @@ export const HUB_ACCOUNT = "222222222222";
 export interface RecordedResource {
   type: string;
   name: string;
-  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  inputs: Record<string, any>;
   provider?: string;
 }
 
 export interface ProgramRun {
   error?: string;
-  outputs?: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  outputs?: Record<string, any>;
   resources: RecordedResource[];
   urns: string[];
   invokes: { token: string; inputs: unknown }[];
@@ -91,7 +91,7 @@ export function one(run: ProgramRun, type: string, name?: string): RecordedResou
   return found[0] as RecordedResource;
 }
 
-export function parseJson<T = any>(s: unknown): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function parseJson<T = any>(s: unknown): T {
   if (typeof s !== "string") throw new Error(`expected a JSON string, got ${typeof s}`);
   return JSON.parse(s) as T;
 }

@@ -23,7 +23,9 @@ const PROJECT = "root-activity-monitor";
 function loadConfig(): Record<string, string> {
   const values: Record<string, unknown> = {};
   if (input.stackFile) {
-    const doc = parse(fs.readFileSync(input.stackFile, "utf8")) as { config?: Record<string, unknown> } | null;
+    const doc = parse(fs.readFileSync(input.stackFile, "utf8")) as {
+      config?: Record<string, unknown>;
+    } | null;
     Object.assign(values, doc?.config ?? {});
   }
   for (const [k, v] of Object.entries(input.overrides)) {
@@ -55,7 +57,9 @@ function accountOf(provider: string | undefined): string {
 function plain(value: unknown): unknown {
   return JSON.parse(
     JSON.stringify(value, (_k, v: unknown) =>
-      v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function" ? "<promise>" : v,
+      v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function"
+        ? "<promise>"
+        : v,
     ),
   ) as unknown;
 }
@@ -68,9 +72,16 @@ function computedState(args: pulumi.runtime.MockResourceArgs, region: string): R
     case "aws:cloudwatch/eventBus:EventBus":
       return { name, arn: `arn:aws:events:${r}:${acct}:event-bus/${name}` };
     case "aws:cloudwatch/eventRule:EventRule":
-      return { name, arn: `arn:aws:events:${r}:${acct}:rule/${(args.inputs.eventBusName as string) ?? "default"}/${name}` };
+      return {
+        name,
+        arn: `arn:aws:events:${r}:${acct}:rule/${(args.inputs.eventBusName as string) ?? "default"}/${name}`,
+      };
     case "aws:sqs/queue:Queue":
-      return { name, arn: `arn:aws:sqs:${r}:${acct}:${name}`, url: `https://sqs.${r}.amazonaws.com/${acct}/${name}` };
+      return {
+        name,
+        arn: `arn:aws:sqs:${r}:${acct}:${name}`,
+        url: `https://sqs.${r}.amazonaws.com/${acct}/${name}`,
+      };
     case "aws:sns/topic:Topic":
       return { name, arn: `arn:aws:sns:${r}:${acct}:${name}` };
     case "aws:iam/role:Role":
@@ -127,9 +138,20 @@ async function main(): Promise<void> {
               id: input.callerAccountId,
             };
           case "aws:index/getRegion:getRegion":
-            return { region, name: region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+            return {
+              region,
+              name: region,
+              id: region,
+              endpoint: `ec2.${region}.amazonaws.com`,
+              description: region,
+            };
           case "aws:index/getPartition:getPartition":
-            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" };
+            return {
+              partition: "aws",
+              dnsSuffix: "amazonaws.com",
+              id: "aws",
+              reverseDnsPrefix: "com.amazonaws",
+            };
           default:
             throw new Error(`unmocked invoke ${args.token}`);
         }
@@ -147,9 +169,11 @@ async function main(): Promise<void> {
     const outputs = await new Promise<unknown>((resolve) => pulumi.output(exported).apply(resolve));
     await pulumi.runtime.disconnect();
     await Promise.all(pending);
-    const monitor = (require("@pulumi/pulumi/runtime/settings") as {
-      getMonitor(): { getRegisteredResources(): Map<string, unknown> };
-    }).getMonitor();
+    const monitor = (
+      require("@pulumi/pulumi/runtime/settings") as {
+        getMonitor(): { getRegisteredResources(): Map<string, unknown> };
+      }
+    ).getMonitor();
     result.urns = [...monitor.getRegisteredResources().keys()];
     result.outputs = plain(outputs);
   } catch (err) {

@@ -1,0 +1,37 @@
+// The README's generated sections match the code, and its commands and keys match the project.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { README, renderReadme } from "../scripts/docs";
+
+const readme = fs.readFileSync(README, "utf8");
+
+describe("README", () => {
+  it("has up-to-date generated sections (run `npm run docs`)", async () => {
+    expect(await renderReadme(readme)).toBe(readme);
+    expect(readme).toContain("| **critical** |");
+    expect(readme).toContain("Subject: [CRITICAL] Root CreateAccessKey in prod-payments (493859302102)");
+  });
+
+  it("starts with the install and test commands that CI runs", () => {
+    const firstBlock = /```sh\n([^`]*)```/.exec(readme)?.[1] ?? "";
+    expect(firstBlock.split("\n")[0]).toMatch(/^scripts\/install\.sh/);
+    expect(firstBlock.split("\n")[1]).toMatch(/^scripts\/test\.sh/);
+    const ci = fs.readFileSync(path.join(__dirname, "..", ".ci", "run"), "utf8");
+    expect(ci).toContain("bash scripts/install.sh");
+    expect(ci).toContain("bash scripts/test.sh");
+  });
+
+  it("documents every config key that Pulumi.yaml declares", () => {
+    const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { description?: string }>;
+    };
+    const keys = Object.keys(project.config);
+    expect(keys.length).toBeGreaterThan(10);
+    for (const key of keys) {
+      expect(project.config[key]?.description, key).toBeTruthy();
+      expect(readme, key).toContain(`| \`${key}\` |`);
+    }
+  });
+});
