@@ -11,3 +11,8 @@ export function stackRegion(): string {
   }
   return region;
 }
+
+/** The stack's `aws:profile`, if set: SDK calls made by the program use it like the providers do. */
+export function stackProfile(): string | undefined {
+  return new pulumi.Config("aws").get("profile");
+}

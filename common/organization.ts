@@ -7,9 +7,12 @@ export interface OrganizationInfo {
 }
 
 /** Any account of an organization may call DescribeOrganization. */
-export async function describeOrganization(client?: OrganizationsClient): Promise<OrganizationInfo> {
+export async function describeOrganization(
+  client?: OrganizationsClient,
+  profile?: string,
+): Promise<OrganizationInfo> {
   const orgs = require("@aws-sdk/client-organizations") as typeof import("@aws-sdk/client-organizations");
-  const c = client ?? new orgs.OrganizationsClient({ region: "us-east-1" });
+  const c = client ?? new orgs.OrganizationsClient({ region: "us-east-1", profile });
   try {
     const out = await c.send(new orgs.DescribeOrganizationCommand({}));
     const id = out.Organization?.Id;

@@ -1,5 +1,5 @@
 import type { ConfigSource } from "../common/config";
-import { stackRegion } from "../common/awsRegion";
+import { stackProfile, stackRegion } from "../common/awsRegion";
 import { describeOrganization } from "../common/organization";
 import { readHubConfig } from "./config";
 import { RootActivityHub } from "./hub";
@@ -7,7 +7,7 @@ import { RootActivityHub } from "./hub";
 export async function deployHub(cfg: ConfigSource): Promise<Record<string, unknown>> {
   const config = readHubConfig(cfg);
   const region = stackRegion();
-  const organizationId = config.organizationId ?? (await describeOrganization()).id;
+  const organizationId = config.organizationId ?? (await describeOrganization(undefined, stackProfile())).id;
   const hub = new RootActivityHub("root-activity-hub", { ...config, organizationId });
   return {
     role: "hub",

@@ -51,6 +51,8 @@ export interface DiscoveryOptions {
   shard?: Shard;
   /** Region for the SDK clients. Organizations is global; default "us-east-1". */
   region?: string;
+  /** The stack's `aws:profile`, so discovery runs as the same identity as the providers. */
+  profile?: string;
   /** Injectable clients; otherwise created with `region` and the standard SDK credential chain. */
   clients?: { organizations?: OrganizationsClient; sts?: STSClient };
 }
@@ -234,8 +236,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 export async function discoverAccounts(opts: DiscoveryOptions): Promise<AccountSelection> {
   const region = opts.region ?? "us-east-1";
-  const org = opts.clients?.organizations ?? new OrganizationsClient({ region });
-  const sts = opts.clients?.sts ?? new STSClient({ region });
+  const org = opts.clients?.organizations ?? new OrganizationsClient({ region, profile: opts.profile });
+  const sts = opts.clients?.sts ?? new STSClient({ region, profile: opts.profile });
 
   let callerAccountId: string;
   try {
@@ -321,7 +323,14 @@ export async function discoverAccounts(opts: DiscoveryOptions): Promise<AccountS
     }
   }
 
-  if (selected.length === 0) {
+  // An empty shard is not an error: the organization can shrink below the shard count, and
+  // failing would block every later deploy of that stack. The other shards hold the accounts.
+  if (selected.length === 0 && opts.shard && otherShards > 0) {
+    warnings.push(
+      `shard ${opts.shard.index}/${opts.shard.count} holds none of the ${plural(otherShards, "selected account")}; ` +
+        "this stack watches nothing. Use fewer shards, or remove this spoke stack.",
+    );
+  } else if (selected.length === 0) {
     const steps: string[] = [];
     if (filtered) {
       const parts: string[] = [];

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigSource } from "../common/config";
-import { stackRegion } from "../common/awsRegion";
-import { readSpokeConfig } from "./config";
-import { discoverAccounts, DiscoveryError } from "./discovery";
+import { stackProfile, stackRegion } from "../common/awsRegion";
+import { readSpokeConfig, type HubLocation } from "./config";
+import { discoverAccounts } from "./discovery";
 import { RootActivitySpoke } from "./spoke";
 
-function hubBusArn(hub: ReturnType<typeof readSpokeConfig>["hub"]): pulumi.Output<string> {
+function hubBusArn(hub: HubLocation): pulumi.Output<string> {
   if ("hubEventBusArn" in hub) return pulumi.output(hub.hubEventBusArn);
   return new pulumi.StackReference(hub.hubStack).requireOutput("eventBusArn") as pulumi.Output<string>;
 }
@@ -13,14 +13,15 @@ function hubBusArn(hub: ReturnType<typeof readSpokeConfig>["hub"]): pulumi.Outpu
 export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unknown>> {
   const config = readSpokeConfig(cfg);
   const region = stackRegion();
+  const profile = stackProfile();
   const selection = await discoverAccounts({
     include: config.include,
     exclude: config.exclude,
     organizationalUnits: config.organizationalUnits,
     shard: config.shard,
-  }).catch((err: unknown) => {
-    throw err instanceof DiscoveryError ? new pulumi.RunError(err.message) : err;
+    profile,
   });
+  for (const warning of selection.warnings) void pulumi.log.warn(warning);
 
   const spoke = new RootActivitySpoke("root-activity-spoke", {
     hubEventBusArn: hubBusArn(config.hub),
@@ -30,7 +31,7 @@ export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unk
     memberRoleName: config.memberRoleName,
     includeReadOnlyEvents: config.includeReadOnlyEvents,
     providerRegion: region,
-    profile: new pulumi.Config("aws").get("profile"),
+    profile,
   });
 
   return {
