@@ -41,33 +41,31 @@ export function readBoolean(cfg: ConfigSource, key: string, fallback: boolean): 
   throw configError(key, `"${raw}" is not a boolean. Use true or false.`);
 }
 
-/** A list of strings, given either as a YAML list or as a JSON array string. */
-export function readStringList(cfg: ConfigSource, key: string): string[] | undefined {
+/** Config values that are lists or objects arrive JSON-encoded (pulumi.Config.get does that too). */
+function readJson(cfg: ConfigSource, key: string, expected: string): unknown {
   const raw = cfg.get(key);
   if (raw === undefined || raw === "") return undefined;
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    return JSON.parse(raw) as unknown;
   } catch {
-    throw configError(key, `expected a list, for example ["a", "b"], got ${JSON.stringify(raw)}.`);
+    throw configError(key, `expected ${expected}, got ${JSON.stringify(raw)}.`);
   }
+}
+
+export function readStringList(cfg: ConfigSource, key: string): string[] | undefined {
+  const parsed = readJson(cfg, key, 'a list, for example ["a", "b"]');
+  if (parsed === undefined) return undefined;
   if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== "string")) {
-    throw configError(key, `expected a list of strings, got ${raw}.`);
+    throw configError(key, `expected a list of strings, got ${JSON.stringify(parsed)}.`);
   }
   return (parsed as string[]).map((v) => v.trim());
 }
 
 export function readObject(cfg: ConfigSource, key: string): Record<string, unknown> | undefined {
-  const raw = cfg.get(key);
-  if (raw === undefined || raw === "") return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw configError(key, `expected an object, got ${JSON.stringify(raw)}.`);
-  }
+  const parsed = readJson(cfg, key, "an object");
+  if (parsed === undefined) return undefined;
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw configError(key, `expected an object, got ${raw}.`);
+    throw configError(key, `expected an object, got ${JSON.stringify(parsed)}.`);
   }
   return parsed as Record<string, unknown>;
 }

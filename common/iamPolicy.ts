@@ -15,6 +15,16 @@ export function policyDocument(statements: Statement[]): pulumi.Output<string> {
   return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/** Confused-deputy guard for a service principal: only on behalf of this account (and resource). */
+export function sourceConditions(
+  accountId: pulumi.Input<string>,
+  sourceArnLike?: pulumi.Input<string>,
+): NonNullable<Statement["Condition"]> {
+  const condition: NonNullable<Statement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
+  if (sourceArnLike !== undefined) condition.ArnLike = { "aws:SourceArn": sourceArnLike };
+  return condition;
+}
+
 /**
  * Trust policy letting an AWS service assume a role, only on behalf of `accountId` (and, when
  * given, only for resources matching `sourceArnLike`), so another account cannot borrow it.
@@ -24,15 +34,13 @@ export function serviceTrustPolicy(
   accountId: pulumi.Input<string>,
   sourceArnLike?: pulumi.Input<string>,
 ): pulumi.Output<string> {
-  const condition: NonNullable<Statement["Condition"]> = { StringEquals: { "aws:SourceAccount": accountId } };
-  if (sourceArnLike !== undefined) condition.ArnLike = { "aws:SourceArn": sourceArnLike };
   return policyDocument([
     {
       Sid: "TrustedServiceForThisAccountOnly",
       Effect: "Allow",
       Principal: { Service: service },
       Action: "sts:AssumeRole",
-      Condition: condition,
+      Condition: sourceConditions(accountId, sourceArnLike),
     },
   ]);
 }

@@ -9,7 +9,7 @@ import {
   QUEUE_VISIBILITY_TIMEOUT_SECONDS,
 } from "../handler/budget";
 import { rootEventPattern, rootRuleState } from "../handler/rootEvent";
-import { policyDocument, serviceTrustPolicy } from "../common/iamPolicy";
+import { policyDocument, serviceTrustPolicy, sourceConditions } from "../common/iamPolicy";
 import type { HubConfig } from "./config";
 import { hubKeyPolicy } from "./keyPolicy";
 import { hubAlarms } from "./alarms";
@@ -266,12 +266,10 @@ export class RootActivityHub extends pulumi.ComponentResource {
             Principal: { Service: "cloudwatch.amazonaws.com" },
             Action: "sns:Publish",
             Resource: topic.arn,
-            Condition: {
-              StringEquals: { "aws:SourceAccount": accountId },
-              ArnLike: {
-                "aws:SourceArn": pulumi.interpolate`${arnPrefix}:cloudwatch:${regionName}:${accountId}:alarm:*`,
-              },
-            },
+            Condition: sourceConditions(
+              accountId,
+              pulumi.interpolate`${arnPrefix}:cloudwatch:${regionName}:${accountId}:alarm:*`,
+            ),
           },
           {
             // A forged alert is as harmful as a lost one: no one else may publish.

@@ -1,6 +1,6 @@
 // Key policy of the hub's customer-managed KMS key.
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "../common/iamPolicy";
+import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
 
 // Explicit instead of kms:*: everything the account (and so Pulumi) needs to manage the key and
 // to delegate use to IAM roles, nothing that a future KMS action would silently add.
@@ -47,33 +47,34 @@ export function hubKeyPolicy(a: KeyPolicyArgs): pulumi.Output<string> {
       Action: KEY_ADMIN_ACTIONS,
       Resource: "*",
     },
-    {
-      // EventBridge must encrypt what it puts on the encrypted queues, or delivery fails silently.
-      Sid: "HubRulesEncryptForQueues",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: "*",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": a.accountId },
-        ArnLike: {
-          "aws:SourceArn": pulumi.interpolate`${a.arnPrefix}:events:${a.region}:${a.accountId}:rule/${a.eventBusName}/*`,
-        },
-      },
-    },
-    {
-      // Alarms publish to the encrypted topic; without this grant they fire into the void.
-      Sid: "AlarmsEncryptForTopic",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-      Resource: "*",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": a.accountId },
-        ArnLike: {
-          "aws:SourceArn": pulumi.interpolate`${a.arnPrefix}:cloudwatch:${a.region}:${a.accountId}:alarm:*`,
-        },
-      },
-    },
+    // EventBridge must encrypt what it puts on the encrypted queues, or delivery fails silently.
+    serviceMayUseKey(
+      "HubRulesEncryptForQueues",
+      "events.amazonaws.com",
+      sourceConditions(
+        a.accountId,
+        pulumi.interpolate`${a.arnPrefix}:events:${a.region}:${a.accountId}:rule/${a.eventBusName}/*`,
+      ),
+    ),
+    // Alarms publish to the encrypted topic; without this grant they fire into the void.
+    serviceMayUseKey(
+      "AlarmsEncryptForTopic",
+      "cloudwatch.amazonaws.com",
+      sourceConditions(
+        a.accountId,
+        pulumi.interpolate`${a.arnPrefix}:cloudwatch:${a.region}:${a.accountId}:alarm:*`,
+      ),
+    ),
   ]);
+}
+
+function serviceMayUseKey(sid: string, service: string, condition: Statement["Condition"]): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { Service: service },
+    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    Resource: "*",
+    Condition: condition,
+  };
 }
