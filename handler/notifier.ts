@@ -4,7 +4,7 @@
 import { NAME_FAILURE_RETRY_AFTER_MS, NAME_LOOKUP_CAP_MS, PUBLISH_DEADLINE_MS } from "./budget";
 import { decide, decideSqsBody, describeType, isObject, readPartial, type Decision } from "./classify";
 import { buildAlert, buildUnreadableAlert, rawText, type AccountName, type Alert } from "./message";
-import { isValidSnsSubject, oneLine, toSnsSubject } from "./text";
+import { isValidSnsSubject, oneLine, toSnsSubject, wellFormed } from "./text";
 
 export interface PublishInput {
   topicArn: string;
@@ -134,7 +134,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const msg: PublishInput = {
       topicArn: deps.topicArn,
       subject,
-      message: alert.message,
+      // Last safety net: SNS cannot take what UTF-8 cannot encode.
+      message: wellFormed(alert.message),
       attributes: { severity: alert.severity },
     };
     try {

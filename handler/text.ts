@@ -38,6 +38,15 @@ export function capBytes(s: string, maxBytes: number): string {
   return head + marker(utf8Bytes(head));
 }
 
+// A lone UTF-16 surrogate (JSON.parse turns a "\\ud800" escape into one) has no UTF-8 encoding: the SDK's
+// query-protocol encoder throws "URI malformed" on it, so a publish carrying one fails on every retry.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** `s` with every lone surrogate replaced by U+FFFD (same UTF-8 size, so byte caps still hold). */
+export function wellFormed(s: string): string {
+  return s.replace(LONE_SURROGATE, "\ufffd");
+}
+
 // Control characters (C0, DEL, C1), line/paragraph separators, and bidi controls that could make a
 // field render as something else or start a fake line of the alert.
 // eslint-disable-next-line no-control-regex

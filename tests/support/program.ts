@@ -22,6 +22,10 @@ export interface ProgramRun {
   invokes: { token: string; inputs: unknown }[];
   notifier?: { code: string; entries: string[] };
   stderr: string;
+  /** Wall time of the program run in the child (require of index.ts to resolved outputs), ms. */
+  wallMs?: number;
+  /** Peak resident set size of the child process when the run ended, bytes. */
+  maxRssBytes?: number;
 }
 
 export interface RunOptions {

@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   );
 
   const result: Record<string, unknown> = {};
+  const started = performance.now();
   try {
     const program = require(path.join(repo, "index.ts")) as () => Promise<Record<string, unknown>>;
     const exported = await program();
@@ -182,6 +183,9 @@ async function main(): Promise<void> {
   result.resources = resources;
   result.invokes = invokes;
   result.notifier = notifier;
+  // For benchmarks: the program run (require of index.ts to resolved outputs), and the peak RSS so far.
+  result.wallMs = performance.now() - started;
+  result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
   fs.writeFileSync(input.outFile, JSON.stringify(result));
 }
 
