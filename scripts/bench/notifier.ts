@@ -1,0 +1,217 @@
+// Notifier figures: the code archive the hub program builds, cold start in fresh processes, and
+// warm time per event, all against a local SNS/Organizations endpoint (tests/support/fakeAws.ts).
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../tests/support/fakeAws";
+import { createSandbox, sqsBatch } from "../../tests/support/lambdaSandbox";
+import { REPO, runProgram } from "../../tests/support/program";
+import { zipArchive } from "../../tests/support/zip";
+
+const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
+const FIXTURES = path.join(REPO, "tests", "fixtures");
+
+export interface ArchiveMeasure {
+  entries: string[];
+  codeBytes: number;
+  zippedBytes: number;
+  code: string;
+}
+
+export async function measureArchive(): Promise<ArchiveMeasure> {
+  const run = await runProgram({
+    stackFile: "Pulumi.hub.yaml",
+    overrides: { organizationId: "o-exampleorg1" },
+  });
+  if (run.error || !run.notifier) throw new Error(`hub program failed: ${run.error}\n${run.stderr}`);
+  const { code, entries } = run.notifier;
+  return {
+    entries,
+    code,
+    codeBytes: Buffer.byteLength(code, "utf8"),
+    zippedBytes: zipArchive({ "__index.js": code }).length,
+  };
+}
+
+/** Root-activity envelopes that alert (so every one ends in a publish), each with its own IDs. */
+export function alertingEnvelopes(count: number): unknown[] {
+  const files = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.startsWith("root-") && f.endsWith(".json") && !f.includes("invokedby-elb"))
+    .sort();
+  const templates = files.map((f) => JSON.parse(fs.readFileSync(path.join(FIXTURES, f), "utf8")) as unknown);
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = structuredClone(templates[i % templates.length]) as Record<string, unknown>;
+    const suffix = String(i).padStart(6, "0");
+    e.id = `bench-${suffix}-7e11-5b1b-92d0-4b030c8e2498`;
+    const detail = e.detail as Record<string, unknown> | undefined;
+    if (detail && typeof detail === "object") detail.eventID = `bench-event-${suffix}`;
+    out.push(e);
+  }
+  return out;
+}
+
+async function startFake(): Promise<FakeAws> {
+  return startFakeAws({
+    "organizations:DescribeAccount": (params) => {
+      const id = String(params.AccountId);
+      return { Account: { Id: id, Name: `account-${id.slice(-4)}`, Status: "ACTIVE" } };
+    },
+  });
+}
+
+// Loads __index.js only after the first timestamp, invokes the handler the way the SQS event source
+// mapping does, and reports times relative to the process start (performance.timeOrigin).
+const DRIVER = `"use strict";
+const t0 = performance.now();
+const fs = require("fs");
+const [indexPath, eventsFile, outFile] = process.argv.slice(2);
+(async () => {
+  const tRequire = performance.now();
+  const mod = require(indexPath);
+  const tLoaded = performance.now();
+  const batches = JSON.parse(fs.readFileSync(eventsFile, "utf8"));
+  const per = [];
+  let failures = 0;
+  let firstDone;
+  for (const batch of batches) {
+    const s = performance.now();
+    const res = await mod.handler(batch, { awsRequestId: "bench", functionName: "notifier" });
+    per.push(performance.now() - s);
+    if (firstDone === undefined) firstDone = performance.now();
+    failures += (res && res.batchItemFailures ? res.batchItemFailures.length : 0);
+  }
+  fs.writeFileSync(outFile, JSON.stringify({ t0, tRequire, tLoaded, firstDone, per, failures }));
+})().catch((e) => { fs.writeFileSync(outFile, JSON.stringify({ error: String(e && e.stack || e) })); });
+`;
+
+interface DriverResult {
+  error?: string;
+  t0: number;
+  tRequire: number;
+  tLoaded: number;
+  firstDone: number;
+  per: number[];
+  failures: number;
+}
+
+interface Harness {
+  run(batches: unknown[]): Promise<DriverResult>;
+  fake: FakeAws;
+  close(): Promise<void>;
+}
+
+async function harness(code: string): Promise<Harness> {
+  // createSandbox builds the Lambda-like layout: var/task/__index.js, and only the AWS SDK under
+  // var/runtime/node_modules. We run our own driver in it to time from before the require.
+  const sandbox = createSandbox(code);
+  const runtimeModules = path.join(sandbox.dir, "var", "runtime", "node_modules");
+  const task = path.dirname(sandbox.indexPath);
+  const driver = path.join(sandbox.dir, "bench-driver.js");
+  fs.writeFileSync(driver, DRIVER);
+  const fake = await startFake();
+  let n = 0;
+  return {
+    fake,
+    close: async () => {
+      await fake.close();
+      fs.rmSync(sandbox.dir, { recursive: true, force: true });
+    },
+    run(batches) {
+      const eventsFile = path.join(sandbox.dir, `events-${n++}.json`);
+      const outFile = `${eventsFile}.out`;
+      fs.writeFileSync(eventsFile, JSON.stringify(batches));
+      return new Promise((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [driver, sandbox.indexPath, eventsFile, outFile],
+          {
+            cwd: task,
+            env: {
+              PATH: process.env.PATH ?? "",
+              NODE_PATH: runtimeModules,
+              LAMBDA_TASK_ROOT: task,
+              ...fakeAwsEnv(fake.url),
+              TOPIC_ARN,
+            },
+            maxBuffer: 256 * 1024 * 1024,
+            timeout: 600_000,
+          },
+          (err, stdout, stderr) => {
+            if (!fs.existsSync(outFile)) {
+              reject(new Error(`notifier driver wrote nothing: ${String(err)}\n${stderr}`));
+              return;
+            }
+            const result = JSON.parse(fs.readFileSync(outFile, "utf8")) as DriverResult;
+            if (result.error) reject(new Error(`notifier driver failed: ${result.error}`));
+            else resolve(result);
+          },
+        );
+      });
+    },
+  };
+}
+
+export interface ColdStartMeasure {
+  /** Before require(__index.js) to the first handler invocation completed (publish acknowledged). */
+  requireToPublishMs: number[];
+  /** Of which: require(__index.js) alone. */
+  requireMs: number[];
+  /** Process start (performance.timeOrigin) to the first completed publish: adds Node's own start-up. */
+  processToPublishMs: number[];
+  publishes: number;
+}
+
+export async function measureColdStart(code: string, runs: number): Promise<ColdStartMeasure> {
+  const h = await harness(code);
+  const out: ColdStartMeasure = {
+    requireToPublishMs: [],
+    requireMs: [],
+    processToPublishMs: [],
+    publishes: 0,
+  };
+  try {
+    const [event] = alertingEnvelopes(1);
+    for (let i = 0; i < runs; i++) {
+      const r = await h.run([sqsBatch([event])]);
+      if (r.failures > 0) throw new Error("cold start: the publish failed");
+      out.requireToPublishMs.push(r.firstDone - r.tRequire);
+      out.requireMs.push(r.tLoaded - r.tRequire);
+      out.processToPublishMs.push(r.firstDone);
+    }
+    out.publishes = h.fake.requests.filter((q) => q.operation === "Publish").length;
+    if (out.publishes !== runs) throw new Error(`cold start: ${out.publishes} publishes for ${runs} runs`);
+  } finally {
+    await h.close();
+  }
+  return out;
+}
+
+export interface WarmMeasure {
+  /** Per-event handler time, the first (cold) invocation left out. */
+  perEventMs: number[];
+  events: number;
+  publishes: number;
+  describeAccountCalls: number;
+}
+
+export async function measureWarm(code: string, events: number): Promise<WarmMeasure> {
+  const h = await harness(code);
+  try {
+    // One extra event first: it pays the cold start and is left out of the figures.
+    const batches = alertingEnvelopes(events + 1).map((e) => sqsBatch([e]));
+    const r = await h.run(batches);
+    if (r.failures > 0) throw new Error(`warm: ${r.failures} failed publishes`);
+    const publishes = h.fake.requests.filter((q) => q.operation === "Publish").length;
+    if (publishes !== events + 1) throw new Error(`warm: ${publishes} publishes for ${events + 1} events`);
+    return {
+      perEventMs: r.per.slice(1),
+      events,
+      publishes,
+      describeAccountCalls: h.fake.requests.filter((q) => q.operation === "DescribeAccount").length,
+    };
+  } finally {
+    await h.close();
+  }
+}
