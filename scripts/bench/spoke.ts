@@ -1,10 +1,6 @@
 // Runs the real spoke program under Pulumi mocks against a fake organization of N accounts.
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { FakeOrganization, startFakeOrganization } from "../../tests/support/fakeOrganization";
-import { REPO, type ProgramRun, type RunOptions } from "../../tests/support/program";
+import { runProgram, type ProgramRun } from "../../tests/support/program";
 
 export const MANAGEMENT_ACCOUNT = "111111111111";
 export const HUB_BUS_ARN = "arn:aws:events:us-east-1:222222222222:event-bus/root-activity";
@@ -23,54 +19,6 @@ export interface SpokeMeasure {
   processMs: number;
 }
 
-/**
- * tests/support/program.ts runProgram, with a longer time limit (its 10 minutes is tight for the
- * largest sizes on a busy machine) and without keeping the run file. Same child, same environment.
- */
-export function runProgramChild(opts: RunOptions, timeoutMs = 1_800_000): Promise<ProgramRun> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ram-bench-program-"));
-  const outFile = path.join(dir, "run.json");
-  const input = {
-    stackFile: opts.stackFile ? path.resolve(REPO, opts.stackFile) : undefined,
-    overrides: opts.overrides ?? {},
-    stack: opts.stack ?? "test",
-    callerAccountId: opts.callerAccountId ?? MANAGEMENT_ACCOUNT,
-    stackOutputs: opts.stackOutputs ?? {},
-    outFile,
-    lightweight: opts.lightweight,
-  };
-  const support = path.join(REPO, "tests", "support");
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ["--require", path.join(support, "pulumiTsNode.js"), path.join(support, "programChild.ts")],
-      {
-        cwd: REPO,
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? os.tmpdir(),
-          AWS_EC2_METADATA_DISABLED: "true",
-          ...opts.env,
-          PROGRAM_CHILD_INPUT: JSON.stringify(input),
-        },
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: timeoutMs,
-      },
-      (err, _stdout, stderr) => {
-        if (!fs.existsSync(outFile)) {
-          reject(new Error(`program run wrote nothing (${String(err)}):\n${stderr}`));
-          return;
-        }
-        const run = JSON.parse(fs.readFileSync(outFile, "utf8")) as ProgramRun;
-        fs.rmSync(dir, { recursive: true, force: true });
-        run.resources ??= [];
-        run.stderr = stderr;
-        resolve(run);
-      },
-    );
-  });
-}
-
 /** An organization of `count` ACTIVE accounts: the management account (the caller) and count-1 members. */
 export function benchOrganization(count: number): FakeOrganization {
   const org = new FakeOrganization({ managementAccountId: MANAGEMENT_ACCOUNT, pageSize: 20 });
@@ -87,7 +35,7 @@ export async function runSpoke(
   let run: ProgramRun;
   const t0 = performance.now();
   try {
-    run = await runProgramChild({
+    run = await runProgram({
       stackFile: "Pulumi.spoke-template.yaml",
       stack: opts.shard ? `spoke-bench-${opts.shard.replace("/", "of")}` : "spoke-bench",
       callerAccountId: MANAGEMENT_ACCOUNT,
@@ -99,6 +47,8 @@ export async function runSpoke(
       },
       env: { ...fake.env, ...opts.env },
       lightweight: true,
+      // The 1,000-account run takes over 10 minutes on a busy 2-core machine.
+      timeoutMs: 1_800_000,
     });
   } finally {
     await fake.aws.close();

@@ -38,6 +38,8 @@ export interface RunOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
   env?: Record<string, string>;
   lightweight?: boolean;
+  /** Kill the child after this long (default 10 minutes; benchmarks of big organizations take longer). */
+  timeoutMs?: number;
 }
 
 export function runProgram(opts: RunOptions): Promise<ProgramRun> {
@@ -65,7 +67,7 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
           PROGRAM_CHILD_INPUT: JSON.stringify(input),
         },
         maxBuffer: 64 * 1024 * 1024,
-        timeout: 600_000,
+        timeout: opts.timeoutMs ?? 600_000,
       },
       (err, _stdout, stderr) => {
         if (!fs.existsSync(outFile)) {
@@ -73,6 +75,7 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
           return;
         }
         const run = JSON.parse(fs.readFileSync(outFile, "utf8")) as ProgramRun;
+        fs.rmSync(path.dirname(outFile), { recursive: true, force: true });
         run.resources ??= [];
         run.urns ??= [];
         run.invokes ??= [];
