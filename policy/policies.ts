@@ -146,15 +146,23 @@ export function isWildcardResource(r: string): boolean {
   return parts.length >= 6 && parts[0] === "arn" && parts.slice(5).join(":") === "*";
 }
 
+/**
+ * Calls `visit` for every Allow statement of `doc` (a Deny only takes access away), with a label for
+ * messages. A document that cannot be read is itself the problem: returned, never skipped.
+ */
+function eachAllow(doc: PolicyDocumentRef, visit: (s: Statement, where: string) => void): string | undefined {
+  const parsed = statementsOf(doc);
+  if ("problem" in parsed) return parsed.problem;
+  parsed.statements.forEach((s, i) => {
+    if (s.Effect === "Allow") visit(s, label(doc, s, i));
+  });
+  return undefined;
+}
+
 /** Violations of "no wildcard action, no wildcard resource" in one document. */
 export function wildcardProblems(doc: PolicyDocumentRef): string[] {
-  const parsed = statementsOf(doc);
-  if ("problem" in parsed) return [parsed.problem];
   const problems: string[] = [];
-  parsed.statements.forEach((s, i) => {
-    // A Deny only takes access away: a broad Deny is safe.
-    if (s.Effect !== "Allow") return;
-    const where = label(doc, s, i);
+  const unreadable = eachAllow(doc, (s, where) => {
     if (s.NotAction !== undefined) problems.push(`${where} uses NotAction (allows every other action)`);
     if (s.NotResource !== undefined) problems.push(`${where} uses NotResource (allows every other resource)`);
     const actions = asList(s.Action);
@@ -177,7 +185,7 @@ export function wildcardProblems(doc: PolicyDocumentRef): string[] {
       }
     }
   });
-  return problems;
+  return unreadable !== undefined ? [unreadable] : problems;
 }
 
 /** The service principals of a statement ("events.amazonaws.com", ...). */
@@ -262,21 +270,16 @@ export const serviceTrustConfusedDeputy: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     if (args.type !== T.role) return;
     for (const doc of policyDocumentsOf(args.type, args.props).filter((d) => d.kind === "trust")) {
-      const parsed = statementsOf(doc);
-      if ("problem" in parsed) {
-        reportViolation(parsed.problem);
-        continue;
-      }
-      parsed.statements.forEach((s, i) => {
-        if (s.Effect !== "Allow") return;
-        if (isAnyPrincipal(s)) reportViolation(`${label(doc, s, i)} lets any principal assume the role`);
+      const unreadable = eachAllow(doc, (s, where) => {
+        if (isAnyPrincipal(s)) reportViolation(`${where} lets any principal assume the role`);
         if (servicePrincipals(s).length > 0 && !hasAny(s, CONFUSED_DEPUTY_KEYS)) {
           reportViolation(
-            `${label(doc, s, i)} trusts ${servicePrincipals(s).join(", ")} without an aws:SourceAccount or ` +
+            `${where} trusts ${servicePrincipals(s).join(", ")} without an aws:SourceAccount or ` +
               "aws:SourceArn condition (confused deputy)",
           );
         }
       });
+      if (unreadable !== undefined) reportViolation(unreadable);
     }
   },
 };
@@ -307,24 +310,19 @@ export const resourcePolicyScoped: ResourceValidationPolicy = {
     }
     for (const doc of policyDocumentsOf(args.type, args.props)) {
       if (doc.kind !== "key" && doc.kind !== "resource") continue;
-      const parsed = statementsOf(doc);
-      if ("problem" in parsed) {
-        reportViolation(parsed.problem);
-        continue;
-      }
-      parsed.statements.forEach((s, i) => {
-        if (s.Effect !== "Allow") return;
-        if (s.NotPrincipal !== undefined) reportViolation(`${label(doc, s, i)} allows with NotPrincipal`);
+      const unreadable = eachAllow(doc, (s, where) => {
+        if (s.NotPrincipal !== undefined) reportViolation(`${where} allows with NotPrincipal`);
         if (servicePrincipals(s).length > 0 && !hasAny(s, CONFUSED_DEPUTY_KEYS)) {
           reportViolation(
-            `${label(doc, s, i)} lets ${servicePrincipals(s).join(", ")} in without an aws:SourceAccount or ` +
+            `${where} lets ${servicePrincipals(s).join(", ")} in without an aws:SourceAccount or ` +
               "aws:SourceArn condition",
           );
         }
         if (isAnyPrincipal(s) && !hasAny(s, PRINCIPAL_SCOPE_KEYS)) {
-          reportViolation(`${label(doc, s, i)} is open to any principal without a scoping condition`);
+          reportViolation(`${where} is open to any principal without a scoping condition`);
         }
       });
+      if (unreadable !== undefined) reportViolation(unreadable);
     }
   },
 };
