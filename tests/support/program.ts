@@ -42,21 +42,21 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export function runProgram(opts: RunOptions): Promise<ProgramRun> {
-  const outFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ram-program-")), "run.json");
-  const input = {
-    stackFile: opts.stackFile ? path.resolve(REPO, opts.stackFile) : undefined,
-    overrides: opts.overrides ?? {},
-    stack: opts.stack ?? "test",
-    callerAccountId: opts.callerAccountId ?? HUB_ACCOUNT,
-    stackOutputs: opts.stackOutputs ?? {},
-    outFile,
-    lightweight: opts.lightweight,
-  };
+/**
+ * Runs `script` in a fresh Node process compiled as `pulumi up` compiles (pulumiTsNode.js), hands it
+ * `input` (plus the path of its result file) in the env var `inputVar`, and returns the JSON it wrote.
+ */
+export function runMockedChild<T extends { stderr: string }>(
+  script: string,
+  inputVar: string,
+  input: Record<string, unknown>,
+  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<T> {
+  const outFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ram-child-")), "run.json");
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ["--require", path.join(__dirname, "pulumiTsNode.js"), path.join(__dirname, "programChild.ts")],
+      ["--require", path.join(__dirname, "pulumiTsNode.js"), script],
       {
         cwd: REPO,
         env: {
@@ -64,26 +64,43 @@ export function runProgram(opts: RunOptions): Promise<ProgramRun> {
           HOME: process.env.HOME ?? os.tmpdir(),
           AWS_EC2_METADATA_DISABLED: "true",
           ...opts.env,
-          PROGRAM_CHILD_INPUT: JSON.stringify(input),
+          [inputVar]: JSON.stringify({ ...input, outFile }),
         },
         maxBuffer: 64 * 1024 * 1024,
         timeout: opts.timeoutMs ?? 600_000,
       },
       (err, _stdout, stderr) => {
         if (!fs.existsSync(outFile)) {
-          reject(new Error(`program run wrote nothing (${String(err)}):\n${stderr}`));
+          reject(new Error(`${path.basename(script)} wrote nothing (${String(err)}):\n${stderr}`));
           return;
         }
-        const run = JSON.parse(fs.readFileSync(outFile, "utf8")) as ProgramRun;
+        const run = JSON.parse(fs.readFileSync(outFile, "utf8")) as T;
         fs.rmSync(path.dirname(outFile), { recursive: true, force: true });
-        run.resources ??= [];
-        run.urns ??= [];
-        run.invokes ??= [];
         run.stderr = stderr;
         resolve(run);
       },
     );
   });
+}
+
+export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const run = await runMockedChild<ProgramRun>(
+    path.join(__dirname, "programChild.ts"),
+    "PROGRAM_CHILD_INPUT",
+    {
+      stackFile: opts.stackFile ? path.resolve(REPO, opts.stackFile) : undefined,
+      overrides: opts.overrides ?? {},
+      stack: opts.stack ?? "test",
+      callerAccountId: opts.callerAccountId ?? HUB_ACCOUNT,
+      stackOutputs: opts.stackOutputs ?? {},
+      lightweight: opts.lightweight,
+    },
+    { env: opts.env, timeoutMs: opts.timeoutMs },
+  );
+  run.resources ??= [];
+  run.urns ??= [];
+  run.invokes ??= [];
+  return run;
 }
 
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
