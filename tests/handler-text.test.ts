@@ -114,11 +114,18 @@ describe("UTF-8 caps", () => {
         fc.integer({ min: 0, max: 300 }),
         (s, n) => {
           const out = truncateUtf8(s, n);
-          return utf8Bytes(out) <= n && s.startsWith(out) && !out.includes("\uFFFD");
+          // A split character decodes as U+FFFD; only an input that already had one may show one.
+          const noSplit = !out.includes("\uFFFD") || s.includes("\uFFFD");
+          return utf8Bytes(out) <= n && s.startsWith(out) && noSplit;
         },
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it("truncateUtf8 keeps a genuine U+FFFD that fits (fast-check counterexample)", () => {
+    expect(truncateUtf8("\uFFFD", 3)).toBe("\uFFFD");
+    expect(truncateUtf8("a\u20ACb", 2)).toBe("a");
   });
 
   it("capBytes marks a cut with the sizes and stays within the cap", () => {
