@@ -15,6 +15,12 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
+/** Whether a key of this project was set with `pulumi config set --secret`. */
+export function isSecretConfig(key: string): boolean {
+  const runtime = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?(k: string): boolean };
+  return runtime.isConfigSecret?.(`${PROJECT}:${key}`) ?? false;
+}
+
 export function projectConfig(): ConfigSource {
   return new pulumi.Config(PROJECT);
 }
@@ -42,7 +48,7 @@ export function readBoolean(cfg: ConfigSource, key: string, fallback: boolean): 
 }
 
 /** Config values that are lists or objects arrive JSON-encoded (pulumi.Config.get does that too). */
-function readJson(cfg: ConfigSource, key: string, expected: string): unknown {
+export function readJsonValue(cfg: ConfigSource, key: string, expected: string): unknown {
   const raw = cfg.get(key);
   if (raw === undefined || raw === "") return undefined;
   try {
@@ -53,7 +59,7 @@ function readJson(cfg: ConfigSource, key: string, expected: string): unknown {
 }
 
 export function readStringList(cfg: ConfigSource, key: string): string[] | undefined {
-  const parsed = readJson(cfg, key, 'a list, for example ["a", "b"]');
+  const parsed = readJsonValue(cfg, key, 'a list, for example ["a", "b"]');
   if (parsed === undefined) return undefined;
   if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== "string")) {
     throw configError(key, `expected a list of strings, got ${JSON.stringify(parsed)}.`);
@@ -62,7 +68,7 @@ export function readStringList(cfg: ConfigSource, key: string): string[] | undef
 }
 
 export function readObject(cfg: ConfigSource, key: string): Record<string, unknown> | undefined {
-  const parsed = readJson(cfg, key, "an object");
+  const parsed = readJsonValue(cfg, key, "an object");
   if (parsed === undefined) return undefined;
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw configError(key, `expected an object, got ${JSON.stringify(parsed)}.`);

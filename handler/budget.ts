@@ -11,12 +11,15 @@
 //    idle timeout only, so the publish is also aborted at PUBLISH_DEADLINE_MS. The deadline is set
 //    above the nominal worst case (snsNominalWorstCaseMs) so that it only cuts off the pathological cases.
 //    An aborted publish is reported as a batch item failure: SQS redelivers it, then dead-letters it.
-//  - Worst case per batch = NAME_LOOKUP_CAP_MS + PUBLISH_DEADLINE_MS, independent of the batch size.
+//  - Before that, the state phase (duplicate check, failed sign-in count, storm control; DynamoDB and
+//    SQS) is capped at STATE_PHASE_CAP_MS; when it runs out the alert is sent on its own. After the
+//    publish, the webhook post is capped at WEBHOOK_CAP_MS and marking the event done at STATE_DONE_CAP_MS.
+//  - Worst case per batch = the sum of those caps (worstCaseBatchMs), independent of the batch size.
 //    COLD_START_MARGIN_MS is left for the lazy SDK `require`, JSON work and logging. The test suite
 //    asserts that all of this fits in the function timeout.
 
 /** Lambda function timeout. The hub sets the function's `timeout` from this. */
-export const NOTIFIER_TIMEOUT_SECONDS = 30;
+export const NOTIFIER_TIMEOUT_SECONDS = 45;
 
 /** Recommended SQS event source batch size (records are processed concurrently, see above). */
 export const NOTIFIER_BATCH_SIZE = 10;
@@ -35,6 +38,18 @@ export const ORGANIZATIONS_REQUEST_TIMEOUT_MS = 1500;
 export const ORGANIZATIONS_CONNECTION_TIMEOUT_MS = 1000;
 /** Organizations is a global service served from us-east-1. */
 export const ORGANIZATIONS_REGION = "us-east-1";
+
+/** State store (DynamoDB) and flush scheduling (SQS) clients: attempts and per-attempt timeouts. */
+export const STATE_MAX_ATTEMPTS = 2;
+export const STATE_REQUEST_TIMEOUT_MS = 800;
+export const STATE_CONNECTION_TIMEOUT_MS = 500;
+
+/** Cap on everything the notifier asks the state store before deciding to publish. */
+export const STATE_PHASE_CAP_MS = 3000;
+/** Cap on marking an event notified, after the publish. */
+export const STATE_DONE_CAP_MS = 1000;
+/** Cap on reading the webhook URL and posting to it (the SNS alert is already out by then). */
+export const WEBHOOK_CAP_MS = 3000;
 
 /** Overall cap on one account-name lookup, whatever the SDK does inside it. */
 export const NAME_LOOKUP_CAP_MS = 2500;
@@ -78,5 +93,5 @@ export function snsNominalWorstCaseMs(): number {
 
 /** Worst case of one record, and therefore of one batch (records run concurrently). */
 export function worstCaseBatchMs(): number {
-  return NAME_LOOKUP_CAP_MS + PUBLISH_DEADLINE_MS;
+  return STATE_PHASE_CAP_MS + NAME_LOOKUP_CAP_MS + PUBLISH_DEADLINE_MS + WEBHOOK_CAP_MS + STATE_DONE_CAP_MS;
 }

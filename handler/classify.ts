@@ -6,6 +6,7 @@
 // AWS acting on its own, is skipped. detail-type and source are NOT checked: they are the rule's job,
 // and some real envelopes carry placeholders there.
 import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
+import { SELF_TEST_SOURCE } from "./selfTest";
 import { severityFor, type SeverityVerdict } from "./severity";
 
 /** Everything the alert shows about a readable event. Strings are raw; the message sanitizes them. */
@@ -51,8 +52,20 @@ export interface PartialFacts {
   eventTime?: string;
 }
 
+/** A self-test event. `accountId` is the envelope's account: set by EventBridge, not by the sender. */
+export interface SelfTestFacts {
+  envelopeId?: string;
+  testId?: string;
+  accountId?: string;
+  region?: string;
+  time?: string;
+  requestedBy?: string;
+  via?: string;
+}
+
 export type Decision =
   | { decision: "alert"; facts: RootEventFacts; verdict: SeverityVerdict }
+  | { decision: "test"; test: SelfTestFacts }
   | { decision: "skip"; reason: string; facts: RootEventFacts | PartialFacts }
   | { decision: "unreadable"; problem: string; partial: PartialFacts };
 
@@ -151,9 +164,27 @@ function unreadable(problem: string, input: unknown): Decision {
   return { decision: "unreadable", problem, partial: readPartial(input) };
 }
 
+function readSelfTest(input: Obj): SelfTestFacts {
+  const detail = isObject(input.detail) ? input.detail : {};
+  const out: SelfTestFacts = {};
+  const set = (k: keyof SelfTestFacts, v: unknown) => {
+    if (typeof v === "string" && v !== "") out[k] = v;
+  };
+  set("envelopeId", input.id);
+  set("testId", detail.testId);
+  set("accountId", input.account);
+  set("region", input.region);
+  set("time", input.time);
+  set("requestedBy", detail.requestedBy);
+  set("via", detail.via);
+  return out;
+}
+
 /** Decide what to do with one EventBridge envelope (already parsed from JSON). */
 export function decide(input: unknown): Decision {
   if (!isObject(input)) return unreadable(`the event is ${describeType(input)}, expected an object`, input);
+  // Whatever its detail says, an event with the self-test source is a test, never real root activity.
+  if (input.source === SELF_TEST_SOURCE) return { decision: "test", test: readSelfTest(input) };
   if (!("detail" in input) || input.detail === undefined) return unreadable("the event has no detail", input);
   const detail = input.detail;
   if (!isObject(detail)) return unreadable(`detail is ${describeType(detail)}, expected an object`, input);

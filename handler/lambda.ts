@@ -3,9 +3,14 @@
 //  - no Pulumi imports, no module-level SDK clients, no module-level Set/Map;
 //  - the AWS SDK is required lazily, by bare package name, inside functions (the Lambda runtime
 //    provides it; the archive carries nothing else). Only types are imported at the top;
-//  - endpoints are never hard-coded: the SDK honours AWS_ENDPOINT_URL_SNS / _ORGANIZATIONS.
+//  - endpoints are never hard-coded: the SDK honours AWS_ENDPOINT_URL_<SERVICE>;
+//  - the webhook URL is never in the code or the environment: only the name of the SSM parameter
+//    that holds it, read at run time.
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import {
   ORGANIZATIONS_CONNECTION_TIMEOUT_MS,
   ORGANIZATIONS_MAX_ATTEMPTS,
@@ -14,16 +19,51 @@ import {
   SNS_CONNECTION_TIMEOUT_MS,
   SNS_MAX_ATTEMPTS,
   SNS_REQUEST_TIMEOUT_MS,
+  STATE_CONNECTION_TIMEOUT_MS,
+  STATE_MAX_ATTEMPTS,
+  STATE_REQUEST_TIMEOUT_MS,
 } from "./budget";
+import { createDynamoStore } from "./dynamoStore";
+import { WEBHOOK_FORMATS, type WebhookFormat } from "./formats";
+import { emf } from "./metrics";
 import { createNotifier, type NameCache, type PublishInput, type SqsBatchResponse } from "./notifier";
+import type { StateStore } from "./stateStore";
 
 /** Container-lifetime state, filled lazily. A plain object: it serializes as written. */
-const state: { sns?: SNSClient; org?: OrganizationsClient; names: NameCache } = { names: {} };
+const state: {
+  sns?: SNSClient;
+  org?: OrganizationsClient;
+  ddb?: DynamoDBClient;
+  sqs?: SQSClient;
+  ssm?: SSMClient;
+  store?: StateStore;
+  webhook?: { url: Promise<string>; readAt: number };
+  names: NameCache;
+} = { names: {} };
+
+/** Re-read the webhook URL this often, so a rotated secret takes effect without a deploy. */
+const WEBHOOK_URL_TTL_MS = 5 * 60_000;
 
 /** The region of an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), if it has one. */
 export function topicRegion(topicArn: string): string | undefined {
   const region = topicArn.split(":")[3];
   return region ? region : undefined;
+}
+
+function httpOptions(connectionTimeout: number, requestTimeout: number) {
+  return {
+    connectionTimeout,
+    requestTimeout,
+    socketTimeout: requestTimeout,
+    throwOnRequestTimeout: true,
+  };
+}
+
+function stateClientConfig() {
+  return {
+    maxAttempts: STATE_MAX_ATTEMPTS,
+    requestHandler: httpOptions(STATE_CONNECTION_TIMEOUT_MS, STATE_REQUEST_TIMEOUT_MS),
+  };
 }
 
 async function snsPublish(msg: PublishInput, signal?: AbortSignal): Promise<void> {
@@ -32,21 +72,21 @@ async function snsPublish(msg: PublishInput, signal?: AbortSignal): Promise<void
     state.sns = new sdk.SNSClient({
       region: topicRegion(msg.topicArn) ?? process.env.AWS_REGION,
       maxAttempts: SNS_MAX_ATTEMPTS,
-      requestHandler: {
-        connectionTimeout: SNS_CONNECTION_TIMEOUT_MS,
-        requestTimeout: SNS_REQUEST_TIMEOUT_MS,
-        socketTimeout: SNS_REQUEST_TIMEOUT_MS,
-        throwOnRequestTimeout: true,
-      },
+      requestHandler: httpOptions(SNS_CONNECTION_TIMEOUT_MS, SNS_REQUEST_TIMEOUT_MS),
     });
   }
   const attributes: Record<string, { DataType: string; StringValue: string }> = {};
-  for (const [k, v] of Object.entries(msg.attributes)) attributes[k] = { DataType: "String", StringValue: v };
+  for (const [k, v] of Object.entries(msg.attributes)) {
+    attributes[k] = Array.isArray(v)
+      ? { DataType: "String.Array", StringValue: JSON.stringify(v) }
+      : { DataType: "String", StringValue: v };
+  }
   await state.sns.send(
     new sdk.PublishCommand({
       TopicArn: msg.topicArn,
       Subject: msg.subject,
       Message: msg.message,
+      MessageStructure: msg.messageStructure,
       MessageAttributes: attributes,
     }),
     { abortSignal: signal },
@@ -59,12 +99,7 @@ async function describeAccountName(accountId: string, signal?: AbortSignal): Pro
     state.org = new sdk.OrganizationsClient({
       region: ORGANIZATIONS_REGION,
       maxAttempts: ORGANIZATIONS_MAX_ATTEMPTS,
-      requestHandler: {
-        connectionTimeout: ORGANIZATIONS_CONNECTION_TIMEOUT_MS,
-        requestTimeout: ORGANIZATIONS_REQUEST_TIMEOUT_MS,
-        socketTimeout: ORGANIZATIONS_REQUEST_TIMEOUT_MS,
-        throwOnRequestTimeout: true,
-      },
+      requestHandler: httpOptions(ORGANIZATIONS_CONNECTION_TIMEOUT_MS, ORGANIZATIONS_REQUEST_TIMEOUT_MS),
     });
   }
   const out = await state.org.send(new sdk.DescribeAccountCommand({ AccountId: accountId }), {
@@ -75,8 +110,75 @@ async function describeAccountName(accountId: string, signal?: AbortSignal): Pro
   return name;
 }
 
+function stateStore(tableName: string): StateStore {
+  if (!state.store) {
+    const sdk = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+    state.ddb = new sdk.DynamoDBClient(stateClientConfig());
+    state.store = createDynamoStore(tableName, state.ddb);
+  }
+  return state.store;
+}
+
+function flushScheduler(queueUrl: string) {
+  return async (request: unknown, delaySeconds: number): Promise<void> => {
+    const sdk = require("@aws-sdk/client-sqs") as typeof import("@aws-sdk/client-sqs");
+    if (!state.sqs) state.sqs = new sdk.SQSClient(stateClientConfig());
+    await state.sqs.send(
+      new sdk.SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(request),
+        DelaySeconds: Math.max(0, Math.min(900, delaySeconds)),
+      }),
+    );
+  };
+}
+
+async function readWebhookUrl(parameterName: string): Promise<string> {
+  const sdk = require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm");
+  if (!state.ssm) state.ssm = new sdk.SSMClient(stateClientConfig());
+  const out = await state.ssm.send(
+    new sdk.GetParameterCommand({ Name: parameterName, WithDecryption: true }),
+  );
+  const url = out.Parameter?.Value;
+  if (!url) throw new Error(`SSM parameter ${parameterName} has no value`);
+  return url;
+}
+
+/** The webhook URL, read once per container and TTL (concurrent records share the read). */
+function webhookUrl(parameterName: string): Promise<string> {
+  const nowMs = Date.now();
+  if (!state.webhook || nowMs - state.webhook.readAt >= WEBHOOK_URL_TTL_MS) {
+    const url = readWebhookUrl(parameterName);
+    state.webhook = { url, readAt: nowMs };
+    // A failed read is not kept: the next alert tries again.
+    url.catch(() => {
+      if (state.webhook?.url === url) delete state.webhook;
+    });
+  }
+  return state.webhook.url;
+}
+
+function webhookPoster(parameterName: string) {
+  return async (body: string, signal?: AbortSignal): Promise<void> => {
+    const url = await webhookUrl(parameterName);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      signal,
+    });
+    // Never put the URL in an error: it is the secret.
+    if (!res.ok) throw new Error(`the webhook answered HTTP ${res.status}`);
+  };
+}
+
 function logLine(line: Record<string, unknown>): void {
   console.log(JSON.stringify({ ...line, component: "root-activity-notifier" }));
+}
+
+function env(name: string): string | undefined {
+  const v = process.env[name]?.trim();
+  return v ? v : undefined;
 }
 
 /**
@@ -85,19 +187,31 @@ function logLine(line: Record<string, unknown>): void {
  * failed publish then throws. Keep the two parameters: the serialized handler keeps its arity.
  */
 export async function handler(event: unknown, _context?: unknown): Promise<SqsBatchResponse | void> {
-  const topicArn = process.env.TOPIC_ARN;
-  if (topicArn === undefined || topicArn.trim() === "") {
+  const topicArn = env("TOPIC_ARN");
+  if (topicArn === undefined) {
     throw new Error(
       "TOPIC_ARN is not set: the root-activity notifier has nowhere to send alerts. " +
         "Set the function's TOPIC_ARN environment variable to the alert SNS topic ARN.",
     );
   }
+  const table = env("STATE_TABLE");
+  const queueUrl = env("EVENT_QUEUE_URL");
+  const webhookParameter = env("WEBHOOK_PARAMETER");
+  const format = env("WEBHOOK_FORMAT");
   const notifier = createNotifier({
-    topicArn: topicArn.trim(),
+    topicArn,
     publish: snsPublish,
     lookupAccountName: describeAccountName,
     log: logLine,
+    // EMF lines go to stdout unprefixed, so CloudWatch Logs reads them as metrics.
+    metric: (name, alert) => process.stdout.write(JSON.stringify(emf(name, Date.now(), alert)) + "\n"),
     nameCache: state.names,
+    ...(table ? { store: stateStore(table) } : {}),
+    ...(queueUrl ? { scheduleFlush: flushScheduler(queueUrl) } : {}),
+    ...(webhookParameter ? { postWebhook: webhookPoster(webhookParameter) } : {}),
+    ...(format && (WEBHOOK_FORMATS as readonly string[]).includes(format)
+      ? { webhookFormat: format as WebhookFormat }
+      : {}),
   });
   return notifier.handle(event);
 }

@@ -1,25 +1,65 @@
-// Turns a decision into an SNS subject and a plain-text body meant to be read at 3 a.m. No Pulumi
-// imports: serialized into the Lambda.
-import type { PartialFacts, RootEventFacts } from "./classify";
+// Turns a decision into an alert meant to be read at 3 a.m.: one model per alert (subject, plain-text
+// body, stable JSON document, chat card content, routing attributes) that formats.ts renders per
+// protocol. No Pulumi imports: serialized into the Lambda.
+import type { PartialFacts, RootEventFacts, SelfTestFacts } from "./classify";
 import { CONSOLE_INVOKED_BY } from "./rootEvent";
+import { SELF_TEST_SOURCE } from "./selfTest";
 import { UNREADABLE_ADVICE, UNREADABLE_SEVERITY, type Severity, type SeverityVerdict } from "./severity";
 import { asciiOnly, block, capBytes, oneLine, toSnsSubject, truncateAscii, utf8Bytes } from "./text";
 
-/** Caps, in UTF-8 bytes. SNS allows 256 KB per message; we stay far below. */
-export const FIELD_MAX_BYTES = 1000;
-export const REQUEST_PARAMETERS_MAX_BYTES = 4000;
-export const RAW_PAYLOAD_MAX_BYTES = 32_000;
-export const MESSAGE_MAX_BYTES = 64_000;
+/** Size caps in UTF-8 bytes. formats.ts scales them down when the whole SNS message would not fit. */
+export interface Caps {
+  field: number;
+  requestParameters: number;
+  raw: number;
+  text: number;
+}
+export const FULL_CAPS: Caps = { field: 1000, requestParameters: 4000, raw: 32_000, text: 64_000 };
+export const FIELD_MAX_BYTES = FULL_CAPS.field;
+export const RAW_PAYLOAD_MAX_BYTES = FULL_CAPS.raw;
+export const MESSAGE_MAX_BYTES = FULL_CAPS.text;
+
+export function scaleCaps(factor: number): Caps {
+  const s = (n: number) => Math.max(64, Math.floor(n * factor));
+  return {
+    field: s(FULL_CAPS.field),
+    requestParameters: s(FULL_CAPS.requestParameters),
+    raw: s(FULL_CAPS.raw),
+    text: s(FULL_CAPS.text),
+  };
+}
 
 /** The outcome of the account-name lookup. */
 export type AccountName = { ok: true; name: string } | { ok: false; reason: string };
 
-export interface Alert {
-  subject: string;
-  message: string;
-  severity: Severity;
+export type AlertKind = "alert" | "unreadable" | "digest" | "test";
+
+/** What a chat card shows (formats.ts wraps it in the chat schema). Values are already sanitized. */
+export interface ChatContent {
+  title: string;
+  /** [label, value] pairs; values are plain text, formats.ts escapes them per chat platform. */
+  facts: [string, string][];
+  nextSteps: string[];
+  keywords: string[];
+  threadId: string;
+  link?: string;
 }
 
+export interface Alert {
+  kind: AlertKind;
+  /** `test` for self-tests; a severity otherwise. Also the `severity` message attribute. */
+  severity: Severity | "test";
+  subject: string;
+  /** Plain text laid out for reading (the email body). */
+  text: string;
+  /** The stable JSON document (`default` and `email-json`), described in the README. */
+  doc: Record<string, unknown>;
+  chat: ChatContent;
+  /** SNS message attributes for subscription filter policies. Arrays become String.Array. */
+  attributes: Record<string, string | string[]>;
+}
+
+export const DOC_SCHEMA = "root-activity-monitor/alert/v1";
 const PROJECT = "root-activity-monitor";
 
 /**
@@ -27,7 +67,7 @@ const PROJECT = "root-activity-monitor";
  * ASCII first; when too long, the event name and then the account name are shortened, never the ID.
  */
 export function buildSubject(
-  severity: Severity,
+  severity: string,
   what: string,
   accountId: string | undefined,
   accountName: string | undefined,
@@ -80,8 +120,37 @@ function accountLine(accountId: string | undefined, name: AccountName): string {
   return `${id} (account name unavailable: ${oneLine(name.reason, 300)})`;
 }
 
-function field(v: string | undefined, fallback = "not recorded"): string {
-  return v === undefined || v === "" ? fallback : oneLine(v, FIELD_MAX_BYTES);
+function accountDoc(accountId: string | undefined, name: AccountName): Record<string, unknown> {
+  return {
+    id: accountId ? oneLine(accountId, 100) : null,
+    name: name.ok ? oneLine(name.name, 200) : null,
+    ...(name.ok ? {} : { nameUnavailable: oneLine(name.reason, 300) }),
+  };
+}
+
+/** Routing attributes; empty values are left out (SNS rejects them). */
+function attributesOf(
+  kind: AlertKind,
+  severity: string,
+  accountId: string | undefined,
+  name: AccountName,
+  eventName: string | undefined,
+  region: string | undefined,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { kind, severity };
+  const put = (k: string, v: string | undefined) => {
+    const s = v === undefined ? "" : oneLine(v, 256);
+    if (s !== "") out[k] = s;
+  };
+  put("accountId", accountId);
+  if (name.ok) put("accountName", name.name);
+  put("eventName", eventName);
+  put("region", region);
+  return out;
+}
+
+function field(v: string | undefined, cap: number, fallback = "not recorded"): string {
+  return v === undefined || v === "" ? fallback : oneLine(v, cap);
 }
 
 function safeJson(v: unknown): string {
@@ -105,23 +174,30 @@ function footer(now: Date, envelopeId: string | undefined, sqsMessageId: string 
   return `-- ${PROJECT}, alert generated ${formatUtc(now.toISOString())}${ids.length ? ". " + ids.join(", ") : ""}`;
 }
 
-function finish(subject: string, body: string, severity: Severity): Alert {
-  return { subject, message: capBytes(body, MESSAGE_MAX_BYTES), severity };
+function keywords(...words: (string | undefined)[]): string[] {
+  return words.filter((w): w is string => !!w).map((w) => oneLine(w, 60));
 }
 
-function howLine(f: RootEventFacts): string {
+function howLine(f: RootEventFacts, cap: number): string {
   if (f.isSignIn) return "console sign-in";
   if (f.invokedBy === undefined) return "API call (CLI, SDK or console; see user agent)";
-  const by = oneLine(f.invokedBy, 200);
+  const by = oneLine(f.invokedBy, Math.min(cap, 200));
   if (f.invokedBy.trim().toLowerCase() === CONSOLE_INVOKED_BY)
     return `API call made in the AWS console (invokedBy ${by})`;
   return `API call (invokedBy "${by}", not a known AWS service principal)`;
 }
 
-function resultLine(f: RootEventFacts): string {
+/** "success", "failed" or "unknown", for digests and the JSON document. */
+export function resultOf(f: RootEventFacts): "success" | "failed" | "unknown" {
+  if (f.failed) return "failed";
+  if (f.isSignIn && f.signInResult?.trim().toLowerCase() !== "success") return "unknown";
+  return "success";
+}
+
+function resultLine(f: RootEventFacts, cap: number): string {
   const err = [
     f.errorCode ? `errorCode ${oneLine(f.errorCode, 300)}` : "",
-    f.errorMessage ? `errorMessage "${oneLine(f.errorMessage, FIELD_MAX_BYTES)}"` : "",
+    f.errorMessage ? `errorMessage "${oneLine(f.errorMessage, cap)}"` : "",
   ].filter(Boolean);
   if (err.length) return `FAILED: ${err.join(", ")}`;
   if (f.isSignIn) {
@@ -133,12 +209,27 @@ function resultLine(f: RootEventFacts): string {
   return "success (no errorCode)";
 }
 
-/** Subject and body for an event that is root activity. */
+function mfaLine(f: RootEventFacts): [string, string] | undefined {
+  if (f.isSignIn || f.eventName === "ConsoleLogin") {
+    return [
+      "MFA used",
+      f.mfaUsedRaw === undefined
+        ? "no (MFAUsed not recorded)"
+        : `${f.mfaUsed ? "yes" : "no"} (MFAUsed = "${oneLine(f.mfaUsedRaw, 50)}")`,
+    ];
+  }
+  if (f.sessionMfaAuthenticated === undefined) return undefined;
+  const v = oneLine(f.sessionMfaAuthenticated, 50);
+  return ["MFA session", v === "true" ? "yes" : `no (mfaAuthenticated = "${v}")`];
+}
+
+/** The alert for an event that is root activity. */
 export function buildAlert(
   f: RootEventFacts,
   verdict: SeverityVerdict,
   name: AccountName,
   now: Date,
+  caps: Caps = FULL_CAPS,
   sqsMessageId?: string,
 ): Alert {
   const sev = verdict.severity.toUpperCase();
@@ -149,55 +240,108 @@ export function buildAlert(
     name.ok ? name.name : undefined,
   );
   const link = consoleLink(f.region, f.eventId);
+  const account = accountLine(f.accountId, name);
+  const result = resultLine(f, caps.field);
+  const mfa = mfaLine(f);
   const rows: [string, string][] = [
-    ["Account", accountLine(f.accountId, name)],
-    ["Event", `${oneLine(f.eventName, 300)} (${field(f.eventSource, "event source not recorded")})`],
-    ["Result", resultLine(f)],
+    ["Account", account],
+    [
+      "Event",
+      `${oneLine(f.eventName, 300)} (${field(f.eventSource, caps.field, "event source not recorded")})`,
+    ],
+    ["Result", result],
     ["Read-only", f.readOnly === undefined ? "not recorded" : f.readOnly ? "yes" : "no"],
-    ["How", howLine(f)],
+    ["How", howLine(f, caps.field)],
   ];
-  if (f.isSignIn || f.eventName === "ConsoleLogin") {
-    const mfa =
-      f.mfaUsedRaw === undefined
-        ? "no (MFAUsed not recorded)"
-        : `${f.mfaUsed ? "yes" : "no"} (MFAUsed = "${oneLine(f.mfaUsedRaw, 50)}")`;
-    rows.push(["MFA used", mfa]);
-  } else if (f.sessionMfaAuthenticated !== undefined) {
-    rows.push([
-      "MFA session",
-      oneLine(f.sessionMfaAuthenticated, 50) === "true"
-        ? "yes"
-        : `no (mfaAuthenticated = "${oneLine(f.sessionMfaAuthenticated, 50)}")`,
-    ]);
-  }
+  if (mfa) rows.push(mfa);
   rows.push(
-    ["Region", field(f.region)],
-    ["Source IP", field(f.sourceIp)],
-    ["User agent", field(f.userAgent)],
+    ["Region", field(f.region, caps.field)],
+    ["Source IP", field(f.sourceIp, caps.field)],
+    ["User agent", field(f.userAgent, caps.field)],
     ["Time (UTC)", formatUtc(f.eventTime)],
     [
       "Identity",
-      `${field(f.arn, "arn not recorded")}${f.accessKeyId ? `, access key ${oneLine(f.accessKeyId, 200)}` : ""}`,
+      `${field(f.arn, caps.field, "arn not recorded")}${f.accessKeyId ? `, access key ${oneLine(f.accessKeyId, 200)}` : ""}`,
     ],
-    ["CloudTrail event ID", field(f.eventId)],
+    ["CloudTrail event ID", field(f.eventId, caps.field)],
     ["CloudTrail console", link ?? "link not available (region or event ID missing or not valid)"],
-    ["Severity", `${sev}: ${oneLine(verdict.reason, FIELD_MAX_BYTES)}`],
+    ["Severity", `${sev}: ${oneLine(verdict.reason, caps.field)}`],
   );
   const parts = [`ROOT USER ACTIVITY (${sev})`, "", lines(rows), "", `WHAT TO DO NOW: ${verdict.advice}`];
-  if (f.requestParameters !== undefined && f.requestParameters !== null) {
-    parts.push("", "Request parameters:", block(safeJson(f.requestParameters), REQUEST_PARAMETERS_MAX_BYTES));
-  }
+  const params =
+    f.requestParameters !== undefined && f.requestParameters !== null
+      ? block(safeJson(f.requestParameters), caps.requestParameters)
+      : undefined;
+  if (params !== undefined) parts.push("", "Request parameters:", params);
   parts.push("", footer(now, f.envelopeId, sqsMessageId));
-  return finish(subject, parts.join("\n"), verdict.severity);
+
+  const doc = {
+    schema: DOC_SCHEMA,
+    kind: "alert",
+    severity: verdict.severity,
+    title: subject,
+    account: accountDoc(f.accountId, name),
+    event: {
+      name: oneLine(f.eventName, 300),
+      source: f.eventSource ? oneLine(f.eventSource, caps.field) : null,
+      id: f.eventId ? oneLine(f.eventId, caps.field) : null,
+      time: f.eventTime ? oneLine(f.eventTime, 100) : null,
+      region: f.region ? oneLine(f.region, caps.field) : null,
+      result: resultOf(f),
+      resultDetail: result,
+      readOnly: f.readOnly ?? null,
+      how: howLine(f, caps.field),
+      mfaUsed: mfa ? mfa[1].startsWith("yes") : null,
+      sourceIp: f.sourceIp ? oneLine(f.sourceIp, caps.field) : null,
+      userAgent: f.userAgent ? oneLine(f.userAgent, caps.field) : null,
+      identityArn: f.arn ? oneLine(f.arn, caps.field) : null,
+      accessKeyId: f.accessKeyId ? oneLine(f.accessKeyId, 200) : null,
+      requestParameters: params ?? null,
+    },
+    reason: oneLine(verdict.reason, caps.field),
+    advice: verdict.advice,
+    cloudTrailUrl: link ?? null,
+    envelopeId: f.envelopeId ? oneLine(f.envelopeId, 100) : null,
+    sqsMessageId: sqsMessageId ?? null,
+    generatedAt: now.toISOString(),
+  };
+  const facts: [string, string][] = [
+    ["Account", account],
+    ["Result", result],
+  ];
+  if (mfa) facts.push(mfa);
+  facts.push(
+    ["Source IP", field(f.sourceIp, 200)],
+    ["Region", field(f.region, 100)],
+    ["Time", formatUtc(f.eventTime)],
+    ["Why", oneLine(verdict.reason, 500)],
+  );
+  return {
+    kind: "alert",
+    severity: verdict.severity,
+    subject,
+    text: capBytes(parts.join("\n"), caps.text),
+    doc,
+    chat: {
+      title: subject,
+      facts,
+      nextSteps: [verdict.advice, link ? `Open the event in CloudTrail: ${link}` : ""].filter(Boolean),
+      keywords: keywords(verdict.severity, f.eventName, f.accountId, f.region),
+      threadId: `root-activity-${f.accountId ?? "unknown"}`,
+      ...(link ? { link } : {}),
+    },
+    attributes: attributesOf("alert", verdict.severity, f.accountId, name, f.eventName, f.region),
+  };
 }
 
-/** Subject and body for a root-activity event that could not be read. */
+/** The alert for a root-activity event that could not be read. */
 export function buildUnreadableAlert(
   problem: string,
   partial: PartialFacts,
   raw: string,
   name: AccountName,
   now: Date,
+  caps: Caps = FULL_CAPS,
   sqsMessageId?: string,
 ): Alert {
   const severity = UNREADABLE_SEVERITY;
@@ -208,19 +352,23 @@ export function buildUnreadableAlert(
     name.ok ? name.name : undefined,
   );
   const link = consoleLink(partial.region, partial.eventId);
+  const account = accountLine(partial.accountId, name);
+  const problemLine = oneLine(problem, Math.max(caps.field, 2000));
   const rows: [string, string][] = [
-    ["Problem", oneLine(problem, 2000)],
-    ["Account", accountLine(partial.accountId, name)],
-    ["Event", field(partial.eventName, "unknown")],
-    ["Region", field(partial.region, "unknown")],
+    ["Problem", problemLine],
+    ["Account", account],
+    ["Event", field(partial.eventName, caps.field, "unknown")],
+    ["Region", field(partial.region, caps.field, "unknown")],
     ["Time (UTC)", formatUtc(partial.eventTime)],
-    ["CloudTrail event ID", field(partial.eventId, "unknown")],
+    ["CloudTrail event ID", field(partial.eventId, caps.field, "unknown")],
   ];
   if (link) rows.push(["CloudTrail console", link]);
   rows.push([
     "Severity",
     `${severity.toUpperCase()}: an event that matched the root rule but could not be read`,
   ]);
+  const rawBytes = utf8Bytes(raw);
+  const rawShown = block(raw, caps.raw);
   const parts = [
     `UNREADABLE ROOT-ACTIVITY EVENT (${severity.toUpperCase()})`,
     "",
@@ -230,12 +378,122 @@ export function buildUnreadableAlert(
     "",
     `WHAT TO DO NOW: ${UNREADABLE_ADVICE}`,
     "",
-    `Raw payload (${utf8Bytes(raw)} bytes${utf8Bytes(raw) > RAW_PAYLOAD_MAX_BYTES ? `, truncated to ${RAW_PAYLOAD_MAX_BYTES}` : ""}):`,
-    block(raw, RAW_PAYLOAD_MAX_BYTES),
+    `Raw payload (${rawBytes} bytes${rawBytes > caps.raw ? `, truncated to ${caps.raw}` : ""}):`,
+    rawShown,
     "",
     footer(now, partial.envelopeId, sqsMessageId),
   ];
-  return finish(subject, parts.join("\n"), severity);
+  return {
+    kind: "unreadable",
+    severity,
+    subject,
+    text: capBytes(parts.join("\n"), caps.text),
+    doc: {
+      schema: DOC_SCHEMA,
+      kind: "unreadable",
+      severity,
+      title: subject,
+      problem: problemLine,
+      account: accountDoc(partial.accountId, name),
+      event: {
+        name: partial.eventName ? oneLine(partial.eventName, caps.field) : null,
+        id: partial.eventId ? oneLine(partial.eventId, caps.field) : null,
+        time: partial.eventTime ? oneLine(partial.eventTime, 100) : null,
+        region: partial.region ? oneLine(partial.region, caps.field) : null,
+      },
+      advice: UNREADABLE_ADVICE,
+      cloudTrailUrl: link ?? null,
+      rawPayload: rawShown,
+      envelopeId: partial.envelopeId ? oneLine(partial.envelopeId, 100) : null,
+      sqsMessageId: sqsMessageId ?? null,
+      generatedAt: now.toISOString(),
+    },
+    chat: {
+      title: subject,
+      facts: [
+        ["Problem", oneLine(problem, 500)],
+        ["Account", account],
+        ["Time", formatUtc(partial.eventTime)],
+      ],
+      nextSteps: [UNREADABLE_ADVICE],
+      keywords: keywords(severity, "unreadable", partial.accountId),
+      threadId: `root-activity-${partial.accountId ?? "unknown"}`,
+      ...(link ? { link } : {}),
+    },
+    attributes: attributesOf(
+      "unreadable",
+      severity,
+      partial.accountId,
+      name,
+      partial.eventName,
+      partial.region,
+    ),
+  };
+}
+
+export const TEST_ADVICE =
+  "Nothing to do: this proves alerts reach you. A real root alert never says [TEST] and never comes from the self-test source.";
+
+/** The [TEST] alert for a self-test event. Never a severity: filter policies on severity skip it. */
+export function buildTestAlert(t: SelfTestFacts, name: AccountName, now: Date, sqsMessageId?: string): Alert {
+  const testId = t.testId ? oneLine(t.testId, 100) : "no test ID";
+  const subject = buildSubject(
+    "test",
+    `Self-test ${asciiOnly(testId)}`,
+    t.accountId,
+    name.ok ? name.name : undefined,
+  );
+  const account = accountLine(t.accountId, name);
+  const rows: [string, string][] = [
+    ["Test ID", testId],
+    ["Sent from", account],
+    ["Region", field(t.region, 100)],
+    [
+      "Path",
+      t.via === "spoke" ? "member account's forwarding rule, then the hub" : "straight onto the hub bus",
+    ],
+    ["Requested by", field(t.requestedBy, 200)],
+    ["Time (UTC)", formatUtc(t.time)],
+  ];
+  const text = [
+    "ROOT ACTIVITY MONITOR SELF-TEST (TEST)",
+    "",
+    `This is a test, not root activity. It was sent with the source ${SELF_TEST_SOURCE}, which real CloudTrail events never carry.`,
+    "",
+    lines(rows),
+    "",
+    TEST_ADVICE,
+    "",
+    footer(now, t.envelopeId, sqsMessageId),
+  ].join("\n");
+  return {
+    kind: "test",
+    severity: "test",
+    subject,
+    text,
+    doc: {
+      schema: DOC_SCHEMA,
+      kind: "test",
+      severity: "test",
+      title: subject,
+      testId: t.testId ?? null,
+      account: accountDoc(t.accountId, name),
+      region: t.region ?? null,
+      via: t.via ?? null,
+      requestedBy: t.requestedBy ? oneLine(t.requestedBy, 200) : null,
+      envelopeId: t.envelopeId ?? null,
+      sqsMessageId: sqsMessageId ?? null,
+      generatedAt: now.toISOString(),
+    },
+    chat: {
+      title: subject,
+      facts: rows,
+      nextSteps: [TEST_ADVICE],
+      keywords: keywords("test", t.accountId),
+      threadId: `root-activity-selftest`,
+    },
+    attributes: attributesOf("test", "test", t.accountId, name, "SelfTest", t.region),
+  };
 }
 
 /** Text of any input for the raw-payload section, without throwing. */

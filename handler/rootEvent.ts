@@ -1,6 +1,7 @@
 // The single definition of "a root event". The spoke forwarding rules, the hub rule and the
 // notifier all build on these constants, so they cannot drift apart. No Pulumi imports: this
 // module is also serialized into the notifier.
+import { selfTestPattern } from "./selfTest";
 
 /** `detail.userIdentity.type` of a CloudTrail record made with root credentials. */
 export const ROOT_IDENTITY_TYPE = "Root";
@@ -13,14 +14,23 @@ export const CONSOLE_INVOKED_BY = "signin.amazonaws.com";
 
 /**
  * EventBridge pattern for root activity. `source` must start with `aws.`: PutEvents refuses
- * AWS-owned sources, so a member account cannot forge an event that matches.
+ * AWS-owned sources, so a member account cannot forge an event that matches this branch.
  */
-export function rootEventPattern(): Record<string, unknown> {
+export function rootActivityPattern(): Record<string, unknown> {
   return {
     source: [{ prefix: "aws." }],
     "detail-type": [...ROOT_DETAIL_TYPES],
     detail: { userIdentity: { type: [ROOT_IDENTITY_TYPE] } },
   };
+}
+
+/**
+ * What every rule of the monitor matches (spoke forwarding rules and the hub rule alike): root
+ * activity, or a self-test. Self-tests carry a custom source, so the notifier always labels them
+ * [TEST] and they can never pass as a real root event.
+ */
+export function rootEventPattern(): Record<string, unknown> {
+  return { $or: [rootActivityPattern(), selfTestPattern()] };
 }
 
 export type RuleState = "ENABLED" | "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";

@@ -200,6 +200,37 @@ export function severityFor(f: SeverityFacts): SeverityVerdict {
   return { severity: DEFAULT_SEVERITY, reason: "root call or sign-in", advice: DEFAULT_ADVICE };
 }
 
+/**
+ * Repeated failed root sign-ins in one account: someone is guessing the password. The count covers
+ * the failed sign-ins of the account whose event times fall within the window, this one included.
+ * Highest threshold first.
+ */
+export const SIGN_IN_FAILURE_WINDOW_MINUTES = 15;
+export const SIGN_IN_FAILURE_ESCALATION: readonly { atLeast: number; severity: Severity }[] = [
+  { atLeast: 10, severity: "critical" },
+  { atLeast: 3, severity: "high" },
+];
+export const GUESSING_ADVICE =
+  "Someone is trying the root password: check the source IPs, make sure root MFA is on, and change the root password if nobody owns up.";
+
+/** The verdict for a failed root sign-in that is number `count` in the window. */
+export function escalateForFailures(verdict: SeverityVerdict, count: number): SeverityVerdict {
+  for (const step of SIGN_IN_FAILURE_ESCALATION) {
+    if (
+      count >= step.atLeast &&
+      atLeast(step.severity, verdict.severity) &&
+      step.severity !== verdict.severity
+    ) {
+      return {
+        severity: step.severity,
+        reason: `${count} failed root sign-ins in this account within ${SIGN_IN_FAILURE_WINDOW_MINUTES} minutes: password guessing`,
+        advice: GUESSING_ADVICE,
+      };
+    }
+  }
+  return verdict;
+}
+
 /** Is `a` at least as severe as `b`? */
 export function atLeast(a: Severity, b: Severity): boolean {
   return SEVERITY_LEVELS.indexOf(a) <= SEVERITY_LEVELS.indexOf(b);

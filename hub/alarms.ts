@@ -1,6 +1,7 @@
 // Alarms on every way an event could be lost or stuck. They notify the same topic as the alerts.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
 
 export interface AlarmTargets {
   topicArn: pulumi.Input<string>;
@@ -9,6 +10,8 @@ export interface AlarmTargets {
   notifierName: pulumi.Input<string>;
   ruleName: pulumi.Input<string>;
   eventBusName: pulumi.Input<string>;
+  /** Alarm on failed webhook posts only when a webhook is configured. */
+  webhook: boolean;
 }
 
 /** A notifier that has not drained the queue in this long is stuck. */
@@ -64,7 +67,29 @@ export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): 
       dimensions: { RuleName: t.ruleName, EventBusName: t.eventBusName },
       threshold: 0,
     },
+    {
+      name: "state-store-errors",
+      description:
+        "The notifier could not use its state table; alerts still went out, but duplicates and storm control may not have worked.",
+      namespace: METRIC_NAMESPACE,
+      metricName: METRICS.stateStoreErrors,
+      statistic: "Sum",
+      dimensions: {},
+      threshold: 0,
+    },
   ];
+  if (t.webhook) {
+    specs.push({
+      name: "webhook-failures",
+      description:
+        "Posting root alerts to the chat webhook failed (the SNS alerts went out). Check the webhook URL secret.",
+      namespace: METRIC_NAMESPACE,
+      metricName: METRICS.webhookFailures,
+      statistic: "Sum",
+      dimensions: {},
+      threshold: 0,
+    });
+  }
   return specs.map(
     (s) =>
       new aws.cloudwatch.MetricAlarm(
@@ -74,7 +99,7 @@ export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): 
           namespace: s.namespace,
           metricName: s.metricName,
           statistic: s.statistic,
-          dimensions: s.dimensions,
+          ...(Object.keys(s.dimensions).length ? { dimensions: s.dimensions } : {}),
           period: 60,
           evaluationPeriods: 1,
           threshold: s.threshold,

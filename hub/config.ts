@@ -7,6 +7,13 @@ import {
   readStringList,
   type ConfigSource,
 } from "../common/config";
+import {
+  EMAIL,
+  readSubscriptions,
+  readWebhook,
+  type Subscription,
+  type WebhookConfig,
+} from "./subscriptions";
 
 export interface HubConfig {
   notificationEmails: string[];
@@ -14,22 +21,26 @@ export interface HubConfig {
   eventBusName: string;
   includeReadOnlyEvents: boolean;
   logRetentionDays: number;
+  subscriptions: Subscription[];
+  webhook?: WebhookConfig;
 }
 
-// Deliberately simple: SNS sends the confirmation mail, which is the real test of an address.
-const EMAIL = /^[^\s@"<>,;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
 const BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
 /** Values CloudWatch Logs accepts for retentionInDays. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-export function readHubConfig(cfg: ConfigSource): HubConfig {
+export function readHubConfig(
+  cfg: ConfigSource,
+  isSecret: (key: string) => boolean = () => false,
+): HubConfig {
   const notificationEmails = readStringList(cfg, "notificationEmails") ?? [];
-  if (notificationEmails.length === 0) {
+  const subscriptions = readSubscriptions(cfg);
+  if (notificationEmails.length === 0 && subscriptions.length === 0) {
     throw configError(
       "notificationEmails",
-      "no one would be told about root activity. Give at least one address: pulumi config set --path 'root-activity-monitor:notificationEmails[0]' security@example.com",
+      "no one would be told about root activity. Give at least one address (or a subscriptions entry): pulumi config set --path 'root-activity-monitor:notificationEmails[0]' security@example.com",
     );
   }
   const badEmails = notificationEmails.filter((e) => e.length > 254 || !EMAIL.test(e));
@@ -68,11 +79,21 @@ export function readHubConfig(cfg: ConfigSource): HubConfig {
     );
   }
 
+  const webhook = readWebhook(cfg, isSecret);
+  const again = subscriptions.find((s) => s.protocol === "email" && notificationEmails.includes(s.endpoint));
+  if (again) {
+    throw configError(
+      "subscriptions",
+      `${again.endpoint} is in notificationEmails too; keep one of the two.`,
+    );
+  }
   return {
     notificationEmails,
     organizationId,
     eventBusName,
     includeReadOnlyEvents: readBoolean(cfg, "includeReadOnlyEvents", true),
     logRetentionDays,
+    subscriptions,
+    ...(webhook ? { webhook } : {}),
   };
 }

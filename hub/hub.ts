@@ -13,11 +13,15 @@ import { policyDocument, serviceTrustPolicy, sourceConditions } from "../common/
 import type { HubConfig } from "./config";
 import { hubKeyPolicy } from "./keyPolicy";
 import { hubAlarms } from "./alarms";
+import { hubDashboard } from "./dashboard";
 import { notifierArchiveExclusions } from "./archive";
 import { loadNotifierHandler } from "./notifierCode";
+import { subscriptionName } from "./subscriptions";
 
 export interface HubArgs extends HubConfig {
   organizationId: string;
+  /** The incoming-webhook URL, as a Pulumi secret. Stored only in an encrypted SSM parameter. */
+  webhookUrl?: pulumi.Output<string>;
 }
 
 /** SQS receives a message up to this many times before it goes to the dead-letter queue. */
@@ -31,6 +35,8 @@ export class RootActivityHub extends pulumi.ComponentResource {
   readonly eventBusName: pulumi.Output<string>;
   readonly topicArn: pulumi.Output<string>;
   readonly notifierName: pulumi.Output<string>;
+  readonly notifierLogGroupName: pulumi.Output<string>;
+  readonly stateTableName: pulumi.Output<string>;
   readonly eventQueueUrl: pulumi.Output<string>;
   readonly deadLetterQueueUrl: pulumi.Output<string>;
   readonly deadLetterQueueArn: pulumi.Output<string>;
@@ -70,6 +76,56 @@ export class RootActivityHub extends pulumi.ComponentResource {
         parent,
       );
     }
+
+    for (const sub of args.subscriptions) {
+      new aws.sns.TopicSubscription(
+        subscriptionName(sub),
+        {
+          topic: topic.arn,
+          protocol: sub.protocol,
+          endpoint: sub.endpoint,
+          ...(sub.filterPolicy
+            ? { filterPolicy: JSON.stringify(sub.filterPolicy), filterPolicyScope: "MessageAttributes" }
+            : {}),
+          ...(sub.rawMessageDelivery !== undefined ? { rawMessageDelivery: sub.rawMessageDelivery } : {}),
+        },
+        parent,
+      );
+    }
+
+    // Duplicate suppression, failed sign-in counts and storm-control digests. Every item has a TTL,
+    // so the table cannot grow without bound. Encrypted at rest with the AWS managed key.
+    const table = new aws.dynamodb.Table(
+      "state",
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: "pk",
+        rangeKey: "sk",
+        attributes: [
+          { name: "pk", type: "S" },
+          { name: "sk", type: "S" },
+        ],
+        ttl: { attributeName: "expiresAt", enabled: true },
+        serverSideEncryption: { enabled: true },
+      },
+      parent,
+    );
+
+    // The webhook URL is a credential: it lives in an encrypted parameter, and the notifier gets
+    // only the parameter's name.
+    const webhookParameter = args.webhookUrl
+      ? new aws.ssm.Parameter(
+          "webhook-url",
+          {
+            name: `/root-activity-monitor/${pulumi.getStack()}/webhook-url`,
+            description: "root-activity-monitor: incoming-webhook URL for chat alerts",
+            type: "SecureString",
+            keyId: key.arn,
+            value: args.webhookUrl,
+          },
+          parent,
+        )
+      : undefined;
 
     // One dead-letter queue for every failure path (rule delivery, notifier retries exhausted,
     // async invocations): one alarm, one redrive command.
@@ -183,6 +239,32 @@ export class RootActivityHub extends pulumi.ComponentResource {
                 Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                 Resource: events.arn,
               },
+              // Storm control: a delayed message on its own queue tells it when to send a digest.
+              { Sid: "ScheduleDigests", Effect: "Allow", Action: "sqs:SendMessage", Resource: events.arn },
+              // Duplicate suppression, failed sign-in counts and digests, in its own table only.
+              {
+                Sid: "UseStateTable",
+                Effect: "Allow",
+                Action: [
+                  "dynamodb:GetItem",
+                  "dynamodb:PutItem",
+                  "dynamodb:UpdateItem",
+                  "dynamodb:DeleteItem",
+                  "dynamodb:Query",
+                ],
+                Resource: table.arn,
+              },
+              ...(webhookParameter
+                ? [
+                    // Read the chat webhook URL at run time (decrypted with the hub key below).
+                    {
+                      Sid: "ReadWebhookUrl",
+                      Effect: "Allow" as const,
+                      Action: "ssm:GetParameter",
+                      Resource: webhookParameter.arn,
+                    },
+                  ]
+                : []),
               // Failed asynchronous invocations go to the dead-letter queue.
               {
                 Sid: "DeadLetterAsyncFailures",
@@ -228,7 +310,16 @@ export class RootActivityHub extends pulumi.ComponentResource {
         architectures: ["arm64"],
         memorySize: 256,
         timeout: NOTIFIER_TIMEOUT_SECONDS,
-        environment: { variables: { TOPIC_ARN: topic.arn } },
+        environment: {
+          variables: {
+            TOPIC_ARN: topic.arn,
+            STATE_TABLE: table.name,
+            EVENT_QUEUE_URL: events.url,
+            ...(webhookParameter && args.webhook
+              ? { WEBHOOK_PARAMETER: webhookParameter.name, WEBHOOK_FORMAT: args.webhook.format }
+              : {}),
+          },
+        },
         loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
         deadLetterConfig: { targetArn: deadLetters.arn },
         codePathOptions: { extraExcludePackages: notifierArchiveExclusions() },
@@ -296,14 +387,28 @@ export class RootActivityHub extends pulumi.ComponentResource {
         notifierName: notifier.name,
         ruleName: rule.name,
         eventBusName: bus.name,
+        webhook: webhookParameter !== undefined,
       },
       { parent: this, dependsOn: [ruleTarget] },
+    );
+    hubDashboard(
+      {
+        region: regionName,
+        notifierName: notifier.name,
+        deadLetterQueueName: deadLetters.name,
+        eventQueueName: events.name,
+        ruleName: rule.name,
+        eventBusName: bus.name,
+      },
+      parent,
     );
 
     this.eventBusArn = bus.arn;
     this.eventBusName = bus.name;
     this.topicArn = topic.arn;
     this.notifierName = notifier.name;
+    this.notifierLogGroupName = logGroup.name;
+    this.stateTableName = table.name;
     this.eventQueueUrl = events.url;
     this.eventQueueArn = events.arn;
     this.deadLetterQueueUrl = deadLetters.url;

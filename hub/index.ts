@@ -1,14 +1,20 @@
-import type { ConfigSource } from "../common/config";
+import * as pulumi from "@pulumi/pulumi";
+import { isSecretConfig, PROJECT, type ConfigSource } from "../common/config";
 import { stackProfile, stackRegion } from "../common/awsRegion";
 import { describeOrganization } from "../common/organization";
 import { readHubConfig } from "./config";
 import { RootActivityHub } from "./hub";
 
 export async function deployHub(cfg: ConfigSource): Promise<Record<string, unknown>> {
-  const config = readHubConfig(cfg);
+  const config = readHubConfig(cfg, isSecretConfig);
   const region = stackRegion();
   const organizationId = config.organizationId ?? (await describeOrganization(undefined, stackProfile())).id;
-  const hub = new RootActivityHub("root-activity-hub", { ...config, organizationId });
+  const webhookUrl = config.webhook ? new pulumi.Config(PROJECT).requireSecret("webhookUrl") : undefined;
+  const hub = new RootActivityHub("root-activity-hub", {
+    ...config,
+    organizationId,
+    ...(webhookUrl ? { webhookUrl } : {}),
+  });
   return {
     role: "hub",
     region,
@@ -17,6 +23,8 @@ export async function deployHub(cfg: ConfigSource): Promise<Record<string, unkno
     eventBusName: hub.eventBusName,
     topicArn: hub.topicArn,
     notifierFunctionName: hub.notifierName,
+    notifierLogGroupName: hub.notifierLogGroupName,
+    stateTableName: hub.stateTableName,
     eventQueueUrl: hub.eventQueueUrl,
     deadLetterQueueUrl: hub.deadLetterQueueUrl,
     deadLetterQueueArn: hub.deadLetterQueueArn,

@@ -3,8 +3,17 @@
 // the test suite fails when the README is stale.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { decide } from "../handler/classify";
+import { buildDigest, sortEntries, type DigestEntry } from "../handler/digest";
+import { FULL_CAPS, resultOf } from "../handler/message";
 import { createNotifier, type PublishInput } from "../handler/notifier";
-import { SEVERITY_CONDITIONS, SEVERITY_FALLBACKS, SEVERITY_TABLE } from "../handler/severity";
+import {
+  SEVERITY_CONDITIONS,
+  SEVERITY_FALLBACKS,
+  SEVERITY_TABLE,
+  SIGN_IN_FAILURE_ESCALATION,
+  SIGN_IN_FAILURE_WINDOW_MINUTES,
+} from "../handler/severity";
 
 export const README = path.join(__dirname, "..", "README.md");
 
@@ -14,11 +23,24 @@ export function severityTableMarkdown(): string {
       `| ${r.eventNames.map((n) => `\`${n}\``).join(", ")} | ${SEVERITY_CONDITIONS[r.when]} | **${r.severity}** | ${r.why} |`,
   );
   const fallbacks = SEVERITY_FALLBACKS.map((f) => `| (any other) | ${f.case} | **${f.severity}** | |`);
-  return ["| event | when | severity | why |", "|---|---|---|---|", ...rows, ...fallbacks].join("\n");
+  const escalation = SIGN_IN_FAILURE_ESCALATION.map(
+    (e) =>
+      `| \`ConsoleLogin\` (failed) | the ${e.atLeast}th or later failed root sign-in of the account within ${SIGN_IN_FAILURE_WINDOW_MINUTES} minutes (by event time) | **${e.severity}** | Someone is guessing the root password. |`,
+  );
+  return [
+    "| event | when | severity | why |",
+    "|---|---|---|---|",
+    ...escalation,
+    ...rows,
+    ...fallbacks,
+  ].join("\n");
 }
 
-export async function exampleAlertMarkdown(): Promise<string> {
-  const fixture = path.join(__dirname, "..", "tests", "fixtures", "root-createaccesskey-noinvokedby.json");
+const FIXTURES = path.join(__dirname, "..", "tests", "fixtures");
+const NOW = new Date("2026-11-21T09:30:00Z");
+
+/** What the real notifier publishes for one fixture. */
+async function publishedFor(fixtureName: string): Promise<PublishInput> {
   const sent: PublishInput[] = [];
   const notifier = createNotifier({
     topicArn: "arn:aws:sns:us-east-1:222222222222:alerts",
@@ -27,12 +49,64 @@ export async function exampleAlertMarkdown(): Promise<string> {
     },
     lookupAccountName: async () => "prod-payments",
     log: () => undefined,
-    now: () => new Date("2026-11-21T09:30:00Z"),
+    now: () => NOW,
   });
-  await notifier.handle(JSON.parse(fs.readFileSync(fixture, "utf8")));
+  await notifier.handle(JSON.parse(fs.readFileSync(path.join(FIXTURES, fixtureName), "utf8")));
   const [msg] = sent;
-  if (!msg) throw new Error("the example fixture produced no alert");
-  return ["```text", `Subject: ${msg.subject}`, "", msg.message.trimEnd(), "```"].join("\n");
+  if (!msg) throw new Error(`the fixture ${fixtureName} produced no alert`);
+  return msg;
+}
+
+function part(msg: PublishInput, protocol: "email" | "default" | "https"): string {
+  return (JSON.parse(msg.message) as Record<string, string>)[protocol] ?? "";
+}
+
+export async function exampleChatMarkdown(): Promise<string> {
+  const msg = await publishedFor("root-consolelogin-success-nomfa.json");
+  const card = JSON.stringify(JSON.parse(part(msg, "https")), null, 2);
+  return ["```json", card, "```"].join("\n");
+}
+
+export async function exampleJsonMarkdown(): Promise<string> {
+  const msg = await publishedFor("root-createaccesskey-for-iamuser.json");
+  const doc = JSON.stringify(JSON.parse(part(msg, "default")), null, 2);
+  return ["```json", doc, "```"].join("\n");
+}
+
+/** A digest of every root fixture that alerts, as if they had arrived in one minute. */
+export function exampleDigestMarkdown(): string {
+  const entries: DigestEntry[] = [];
+  for (const name of fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.startsWith("root-") && f.endsWith(".json"))
+    .sort()) {
+    const d = decide(JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8")));
+    if (d.decision !== "alert" || d.verdict.severity === "critical") continue;
+    entries.push({
+      eventId: d.facts.eventId ?? name,
+      name: d.facts.eventName,
+      time: d.facts.eventTime ?? "",
+      region: d.facts.region ?? "",
+      result: resultOf(d.facts),
+      severity: d.verdict.severity,
+    });
+  }
+  const window = { start: new Date("2026-11-21T09:29:00Z"), end: new Date("2026-11-21T09:30:00Z") };
+  const digest = buildDigest(
+    "493859302102",
+    { ok: true, name: "prod-payments" },
+    sortEntries(entries),
+    window,
+    { index: 1, count: 1 },
+    NOW,
+    FULL_CAPS,
+  );
+  return ["```text", `Subject: ${digest.subject}`, "", digest.text.trimEnd(), "```"].join("\n");
+}
+
+export async function exampleAlertMarkdown(): Promise<string> {
+  const msg = await publishedFor("root-createaccesskey-noinvokedby.json");
+  return ["```text", `Subject: ${msg.subject}`, "", part(msg, "email").trimEnd(), "```"].join("\n");
 }
 
 export function replaceSection(text: string, name: string, body: string): string {
@@ -47,6 +121,9 @@ export function replaceSection(text: string, name: string, body: string): string
 export async function renderReadme(text: string): Promise<string> {
   let out = replaceSection(text, "severity-table", severityTableMarkdown());
   out = replaceSection(out, "example-alert", await exampleAlertMarkdown());
+  out = replaceSection(out, "example-chat", await exampleChatMarkdown());
+  out = replaceSection(out, "example-json", await exampleJsonMarkdown());
+  out = replaceSection(out, "example-digest", exampleDigestMarkdown());
   return out;
 }
 

@@ -3,9 +3,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createNotifier, type PublishInput } from "../handler/notifier";
+import { createNotifier } from "../handler/notifier";
 import type { Severity } from "../handler/severity";
 import { isValidSnsSubject } from "../handler/text";
+import { readable, type ReadablePublish } from "./support/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 
@@ -165,13 +166,13 @@ function loadFixture(name: string): unknown {
 }
 
 async function run(envelope: unknown) {
-  const published: PublishInput[] = [];
+  const published: ReadablePublish[] = [];
   const logs: Record<string, unknown>[] = [];
   const lookups: string[] = [];
   const notifier = createNotifier({
     topicArn: "arn:aws:sns:us-east-1:999999999999:root-alerts",
     publish: async (m) => {
-      published.push(m);
+      published.push(readable(m));
     },
     lookupAccountName: async (id) => {
       lookups.push(id);

@@ -278,12 +278,23 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 function checkPublished(m: PublishInput): void {
   expect(validSubject(m.subject), `subject ${JSON.stringify(m.subject)}`).toBe(true);
   const attributeBytes = Object.entries(m.attributes).reduce(
-    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength("String") + Buffer.byteLength(v),
+    (n, [k, v]) =>
+      n + Buffer.byteLength(k) + Buffer.byteLength("String.Array") + Buffer.byteLength(JSON.stringify(v)),
     0,
   );
   expect(Buffer.byteLength(m.message, "utf8") + attributeBytes).toBeLessThanOrEqual(SNS_MAX_MESSAGE_BYTES);
   expect(m.message.length).toBeGreaterThan(0);
   expect(LONE_SURROGATE.test(m.message), "message holds a lone surrogate").toBe(false);
+  for (const v of Object.values(m.attributes).flat()) {
+    expect(v.length, "empty attribute value").toBeGreaterThan(0);
+    expect(LONE_SURROGATE.test(v), "attribute holds a lone surrogate").toBe(false);
+  }
+  // MessageStructure json: every protocol string present, and `default` is the JSON document.
+  expect(m.messageStructure).toBe("json");
+  const structure = JSON.parse(m.message) as Record<string, unknown>;
+  for (const k of ["default", "email", "email-json", "https"]) expect(typeof structure[k], k).toBe("string");
+  expect(JSON.parse(structure.default as string)).toMatchObject({ schema: "root-activity-monitor/alert/v1" });
+  expect(JSON.parse(structure.https as string)).toMatchObject({ version: "1.0", source: "custom" });
   expect(m.topicArn).toBe(TOPIC);
   expect(SEVERITY_LEVELS).toContain(m.attributes.severity);
 }

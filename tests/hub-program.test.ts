@@ -1,6 +1,7 @@
 // The real program (index.ts) with the real example hub config (Pulumi.hub.yaml), under mocks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
+import { NOTIFIER_ARCHIVE_BUDGET_BYTES } from "../hub/archive";
 import { rootEventPattern } from "../handler/rootEvent";
 import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "./support/fakeAws";
 import { zipArchive } from "./support/zip";
@@ -74,10 +75,16 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     expect(policy.inputs.eventBusName).toBe("root-activity");
   });
 
-  it("matches root events from aws.* sources only, including read-only calls", () => {
+  it("matches root events from aws.* sources only (or a self-test), including read-only calls", () => {
     const rule = one(run, "aws:cloudwatch/eventRule:EventRule");
-    const pattern = parseJson(rule.inputs.eventPattern);
-    expect(pattern).toEqual(rootEventPattern());
+    const full = parseJson(rule.inputs.eventPattern);
+    expect(full).toEqual(rootEventPattern());
+    expect(Object.keys(full)).toEqual(["$or"]);
+    const [pattern, selfTest] = full.$or;
+    expect(selfTest).toEqual({
+      source: ["root-activity-monitor.selftest"],
+      "detail-type": ["Root Activity Monitor Self-Test"],
+    });
     expect(pattern.source).toEqual([{ prefix: "aws." }]);
     expect(pattern.detail.userIdentity.type).toEqual(["Root"]);
     expect(pattern["detail-type"]).toEqual([
@@ -158,11 +165,11 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     }
   });
 
-  it("archives only the serialized handler, well under 10 KB", () => {
+  it("archives only the serialized handler, within its size budget", () => {
     expect(run.notifier?.entries).toEqual(["__index.js"]);
     const code = run.notifier?.code ?? "";
     expect(code).toContain("exports.handler");
-    expect(zipArchive({ "__index.js": code }).length).toBeLessThan(10 * 1024);
+    expect(zipArchive({ "__index.js": code }).length).toBeLessThan(NOTIFIER_ARCHIVE_BUDGET_BYTES);
     // The SDK comes from the Lambda runtime, by bare package name.
     expect(code).not.toMatch(/require\("@aws-sdk\/client-[a-z]+\/dist-cjs/);
   });
@@ -212,6 +219,7 @@ describe("hub stack from Pulumi.hub.yaml", () => {
       "AWS/Lambda/Errors",
       "AWS/SQS/ApproximateAgeOfOldestMessage",
       "AWS/SQS/ApproximateNumberOfMessagesVisible",
+      "RootActivityMonitor/StateStoreErrors",
     ]);
     const topicArn = run.outputs?.topicArn as string;
     for (const a of alarms) {

@@ -29,6 +29,7 @@ import { MAX_RECEIVE_COUNT } from "../hub/hub";
 import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws, type Responders } from "./support/fakeAws";
 import { createSandbox, sqsBatch, type InvocationResult, type Sandbox } from "./support/lambdaSandbox";
 import { one, parseJson, runProgram, type ProgramRun } from "./support/program";
+import { structureOf } from "./support/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
@@ -440,7 +441,11 @@ describe.concurrent("replay from the dead-letter queue", () => {
         expect(String(p.params.Message)).toContain(EVENT_ID);
         expect(String(p.params.Message)).not.toMatch(/unreadable/i);
       }
-      const ids = sent.map((p) => /SQS message id (\S+)/.exec(String(p.params.Message))?.[1]).sort();
+      const ids = sent
+        .map(
+          (p) => /SQS message id (\S+)/.exec(structureOf({ message: String(p.params.Message) }).email)?.[1],
+        )
+        .sort();
       expect(ids).toEqual(["from-lambda-async-dlq", "from-rule-dlq", "redriven-from-sqs"]);
     });
   });

@@ -38,6 +38,8 @@ export interface RunOptions {
   stackOutputs?: Record<string, Record<string, unknown>>;
   env?: Record<string, string>;
   lightweight?: boolean;
+  /** Config keys (as in overrides) set as secrets. */
+  secretKeys?: string[];
   /** Kill the child after this long (default 10 minutes; benchmarks of big organizations take longer). */
   timeoutMs?: number;
 }
@@ -94,6 +96,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       callerAccountId: opts.callerAccountId ?? HUB_ACCOUNT,
       stackOutputs: opts.stackOutputs ?? {},
       lightweight: opts.lightweight,
+      secretKeys: opts.secretKeys ?? [],
     },
     { env: opts.env, timeoutMs: opts.timeoutMs },
   );

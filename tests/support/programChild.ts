@@ -14,6 +14,8 @@ interface ChildInput {
   outFile: string;
   /** Skip reading asset contents (for large scale runs). */
   lightweight?: boolean;
+  /** Config keys set as secrets (`pulumi config set --secret`). */
+  secretKeys?: string[];
 }
 
 const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
@@ -90,6 +92,10 @@ function computedState(args: pulumi.runtime.MockResourceArgs, region: string): R
       return { name, arn: `arn:aws:lambda:${r}:${acct}:function:${name}` };
     case "aws:kms/key:Key":
       return { arn: `arn:aws:kms:${r}:${acct}:key/11111111-2222-3333-4444-555555555555` };
+    case "aws:dynamodb/table:Table":
+      return { name, arn: `arn:aws:dynamodb:${r}:${acct}:table/${name}` };
+    case "aws:ssm/parameter:Parameter":
+      return { name, arn: `arn:aws:ssm:${r}:${acct}:parameter${name.startsWith("/") ? "" : "/"}${name}` };
     case "aws:cloudwatch/logGroup:LogGroup":
       return { name, arn: `arn:aws:logs:${r}:${acct}:log-group:${name}` };
     default:
@@ -100,7 +106,8 @@ function computedState(args: pulumi.runtime.MockResourceArgs, region: string): R
 async function main(): Promise<void> {
   const config = loadConfig();
   const region = config["aws:region"] ?? "us-east-1";
-  pulumi.runtime.setAllConfig(config);
+  const fullKey = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
+  pulumi.runtime.setAllConfig(config, (input.secretKeys ?? []).map(fullKey));
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

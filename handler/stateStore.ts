@@ -1,0 +1,78 @@
+// The notifier's shared state (one DynamoDB table on AWS): which event IDs were already notified,
+// failed root sign-ins per account, and storm-control buckets with their digest entries. Every item
+// expires (TTL), so state cannot grow without bound. Any failure here makes the notifier send the
+// alert anyway: a duplicate beats a miss. No Pulumi imports: serialized into the Lambda.
+import type { DigestEntry } from "./digest";
+
+export interface BucketState {
+  closed: boolean;
+  scheduled: boolean;
+  sent: boolean;
+}
+
+export interface StateStore {
+  /**
+   * Claims an event for notification. "duplicate" when it was already notified, or is being handled
+   * by another invocation right now (a claim younger than `staleBeforeMs` is respected).
+   */
+  claimEvent(key: string, nowMs: number, staleBeforeMs: number): Promise<"claimed" | "duplicate">;
+  /** The event is notified (published, or stored in a scheduled digest). */
+  markEventDone(key: string): Promise<void>;
+  /** Notification failed: drop the claim so the redelivery is not taken for a duplicate. */
+  releaseEvent(key: string): Promise<void>;
+  /** Records a failed sign-in (idempotent per event key); returns the failures in [from, to]. */
+  recordSignInFailure(accountId: string, eventKey: string, atMs: number, fromMs: number): Promise<number>;
+  /** Counts an event in an account's minute bucket. `closed` when its digest is already being sent. */
+  bumpBucket(accountId: string, bucket: number, nowMs: number): Promise<{ n: number; closed: boolean }>;
+  bucketCount(accountId: string, bucket: number): Promise<number>;
+  bucketState(accountId: string, bucket: number): Promise<BucketState>;
+  addDigestEntry(accountId: string, bucket: number, entry: DigestEntry, nowMs: number): Promise<void>;
+  markScheduled(accountId: string, bucket: number): Promise<void>;
+  /**
+   * Closes the bucket to new entries and claims the sending of its digest. "skip" when the digest
+   * was sent, or another flush is sending it right now (a claim younger than `staleBeforeMs`).
+   */
+  claimFlush(accountId: string, bucket: number, nowMs: number, staleBeforeMs: number): Promise<"go" | "skip">;
+  digestEntries(accountId: string, bucket: number): Promise<DigestEntry[]>;
+  markBucketSent(accountId: string, bucket: number): Promise<void>;
+}
+
+/** How long each kind of item lives (DynamoDB TTL). */
+export const EVENT_TTL_SECONDS = 3 * 86_400;
+export const SIGN_IN_FAILURE_TTL_SECONDS = 86_400;
+export const BUCKET_TTL_SECONDS = 7 * 86_400;
+
+/** Storm-control bucket length: about one digest per account per bucket. */
+export const BUCKET_MS = 60_000;
+/** A digest is flushed this long after its bucket ends, for events still in flight. */
+export const FLUSH_GRACE_SECONDS = 5;
+/** At most this many events per digest message (a longer digest is sent in parts). */
+export const DIGEST_MAX_EVENTS_PER_MESSAGE = 200;
+
+export function bucketOf(ms: number): number {
+  return Math.floor(ms / BUCKET_MS);
+}
+
+/** Sort key of a time: fixed width, so string order is time order. */
+export function timeKey(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(15, "0");
+}
+
+/** The body of the delayed SQS message that tells the notifier to send a bucket's digest. */
+export interface FlushRequest {
+  rootActivityMonitor: "digest-flush";
+  accountId: string;
+  bucket: number;
+}
+
+export function isFlushRequest(v: unknown): v is FlushRequest {
+  if (typeof v !== "object" || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    o.rootActivityMonitor === "digest-flush" &&
+    typeof o.accountId === "string" &&
+    /^\d{12}$/.test(o.accountId) &&
+    typeof o.bucket === "number" &&
+    Number.isInteger(o.bucket)
+  );
+}

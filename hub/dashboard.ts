@@ -1,0 +1,191 @@
+// A CloudWatch dashboard for the hub, so that people can look rather than read logs: root activity
+// over time by account, severity and event (the notifier's EMF metrics), the notifier's health, and
+// the two queues whose numbers mean "an alert is late or lost".
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ALERT_DIMENSION_SETS, DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
+import { OLDEST_EVENT_ALARM_SECONDS } from "./alarms";
+
+export interface DashboardTargets {
+  region: pulumi.Input<string>;
+  notifierName: pulumi.Input<string>;
+  deadLetterQueueName: pulumi.Input<string>;
+  eventQueueName: pulumi.Input<string>;
+  ruleName: pulumi.Input<string>;
+  eventBusName: pulumi.Input<string>;
+}
+
+/** The same targets, resolved. */
+export type DashboardNames = { [K in keyof DashboardTargets]: string };
+
+/** Five-minute buckets: root activity is rare, and one event must still show as a visible point. */
+const PERIOD = 300;
+
+type MetricRow = (string | Record<string, unknown>)[];
+
+interface Widget {
+  type: "metric" | "text";
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  properties: Record<string, unknown>;
+}
+
+export interface DashboardBody {
+  widgets: Widget[];
+}
+
+/** CloudWatch dashboard names allow letters, digits, "-" and "_". */
+export function dashboardName(stack: string): string {
+  return `root-activity-monitor-${stack}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 255);
+}
+
+/** SEARCH over one of the notifier's EMF metrics, for one dimension set ([] = no dimension: the total). */
+export function metricSearch(metric: string, dimensions: readonly string[]): string {
+  const schema = [METRIC_NAMESPACE, ...dimensions].join(",");
+  return `SEARCH('{${schema}} MetricName="${metric}"', 'Sum', ${PERIOD})`;
+}
+
+const TITLES: Record<string, string> = {
+  [DIMENSIONS.accountId]: "Root activity by account",
+  [DIMENSIONS.severity]: "Root activity by severity",
+  [DIMENSIONS.eventName]: "Root activity by event",
+};
+
+export function dashboardBody(n: DashboardNames): DashboardBody {
+  const metric = (title: string, metrics: MetricRow[], extra: Record<string, unknown> = {}) => ({
+    title,
+    region: n.region,
+    view: "timeSeries",
+    stacked: false,
+    period: PERIOD,
+    yAxis: { left: { min: 0 } },
+    metrics,
+    ...extra,
+  });
+  const search = (id: string, expression: string, label = "") => [{ id, expression, label, period: PERIOD }];
+
+  // One chart per dimension set the notifier emits Alerts under, except the total (charted below).
+  const byDimension = ALERT_DIMENSION_SETS.filter((set) => set.length > 0).map((set, i) =>
+    metric(TITLES[set.join(",")] ?? `Root activity by ${set.join(", ")}`, [
+      search(`alerts${i}`, metricSearch(METRICS.alerts, set)),
+    ]),
+  );
+  const totals = metric("Alerts, digests and self-tests (all accounts)", [
+    search("alerts", metricSearch(METRICS.alerts, []), "root alerts"),
+    search("digests", metricSearch(METRICS.digests, []), "digests sent"),
+    search("selftests", metricSearch(METRICS.selfTests, []), "self-tests"),
+  ]);
+  const lambda = (name: string, stat: string, label: string): MetricRow => [
+    "AWS/Lambda",
+    name,
+    "FunctionName",
+    n.notifierName,
+    { stat, label },
+  ];
+  const notifierHealth = metric("Notifier errors and throttles", [
+    lambda("Errors", "Sum", "errors"),
+    lambda("Throttles", "Sum", "throttles"),
+    lambda("Invocations", "Sum", "invocations"),
+  ]);
+  const notifierDuration = metric("Notifier duration (ms)", [
+    lambda("Duration", "Average", "average"),
+    lambda("Duration", "p99", "p99"),
+    lambda("Duration", "Maximum", "maximum"),
+  ]);
+  const deadLetters = metric(
+    "Dead-letter queue depth (events NOT notified)",
+    [
+      [
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        n.deadLetterQueueName,
+        { stat: "Maximum", label: "dead letters" },
+      ],
+    ],
+    { annotations: { horizontal: [{ label: "any message here is a lost alert: redrive it", value: 1 }] } },
+  );
+  const queueAge = metric(
+    "Oldest event waiting for the notifier (s)",
+    [
+      [
+        "AWS/SQS",
+        "ApproximateAgeOfOldestMessage",
+        "QueueName",
+        n.eventQueueName,
+        { stat: "Maximum", label: "oldest event age" },
+      ],
+    ],
+    { annotations: { horizontal: [{ label: "alarm", value: OLDEST_EVENT_ALARM_SECONDS }] } },
+  );
+  // The notifier's own failure counters: each has an alarm; here they show when and how often.
+  const sideEffects = metric("Duplicates suppressed, state-store and webhook failures", [
+    search("duplicates", metricSearch(METRICS.duplicates, []), "duplicates suppressed"),
+    search("statestore", metricSearch(METRICS.stateStoreErrors, []), "state-store errors"),
+    search("webhook", metricSearch(METRICS.webhookFailures, []), "webhook failures"),
+  ]);
+  const rule = (name: string, label: string): MetricRow => [
+    "AWS/Events",
+    name,
+    "EventBusName",
+    n.eventBusName,
+    "RuleName",
+    n.ruleName,
+    { stat: "Sum", label },
+  ];
+  const hubRule = metric("Hub rule deliveries", [
+    rule("MatchedEvents", "matched"),
+    rule("Invocations", "delivered to the queue"),
+    rule("FailedInvocations", "failed"),
+  ]);
+
+  const text: Widget = {
+    type: "text",
+    x: 0,
+    y: 0,
+    width: 24,
+    height: 2,
+    properties: {
+      markdown:
+        "## Root activity monitor\n" +
+        `Root-user activity across the organization (namespace \`${METRIC_NAMESPACE}\`, ${PERIOD / 60}-minute sums). ` +
+        "Self-tests are counted apart from real alerts. A dead letter or a long wait means an alert is late or lost: " +
+        "see the README, *Operating it* and *Replay and redrive*.",
+    },
+  };
+  // Two charts per row, 12 columns each; then the health charts three to a row.
+  const rows: Record<string, unknown>[][] = [];
+  const activity = [...byDimension, totals];
+  for (let i = 0; i < activity.length; i += 2) rows.push(activity.slice(i, i + 2));
+  rows.push([notifierHealth, notifierDuration, hubRule], [deadLetters, queueAge, sideEffects]);
+  const widgets: Widget[] = [text];
+  let y = text.height;
+  for (const row of rows) {
+    const width = row.length === 3 ? 8 : 12;
+    row.forEach((properties, i) =>
+      widgets.push({ type: "metric", x: i * width, y, width, height: 6, properties }),
+    );
+    y += 6;
+  }
+  return { widgets };
+}
+
+export function hubDashboard(
+  t: DashboardTargets,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.Dashboard {
+  const body = pulumi
+    .all([t.region, t.notifierName, t.deadLetterQueueName, t.eventQueueName, t.ruleName, t.eventBusName])
+    .apply(([region, notifierName, deadLetterQueueName, eventQueueName, ruleName, eventBusName]) =>
+      JSON.stringify(
+        dashboardBody({ region, notifierName, deadLetterQueueName, eventQueueName, ruleName, eventBusName }),
+      ),
+    );
+  return new aws.cloudwatch.Dashboard(
+    "dashboard",
+    { dashboardName: dashboardName(pulumi.getStack()), dashboardBody: body },
+    opts,
+  );
+}
