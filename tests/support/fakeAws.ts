@@ -10,6 +10,9 @@ export interface RecordedRequest {
   /** JSON body for JSON services; flat form fields for query services. */
   params: Record<string, unknown>;
   at: number;
+  /** Access key ID and region of the request's SigV4 credential scope, when signed. */
+  accessKeyId?: string;
+  region?: string;
 }
 
 export class FakeAwsError {
@@ -36,6 +39,9 @@ export interface FakeAws {
 const JSON_TARGET_PREFIXES: Record<string, string> = {
   AWSOrganizationsV20161128: "organizations",
   AWSEvents: "events",
+  Logs_20140328: "logs",
+  AmazonSQS: "sqs",
+  AmazonSSM: "ssm",
 };
 
 function serviceFromAuth(header: string | undefined): string | undefined {
@@ -80,6 +86,11 @@ export async function startFakeAws(responders: Responders = {}): Promise<FakeAws
           service = serviceFromAuth(req.headers.authorization) ?? "unknown";
         }
         const record: RecordedRequest = { service, operation, params, at: Date.now() };
+        const scope = /Credential=([^/]+)\/\d+\/([^/]+)\//.exec(req.headers.authorization ?? "");
+        if (scope) {
+          record.accessKeyId = scope[1];
+          record.region = scope[2];
+        }
         requests.push(record);
         const responder = table[`${service}:${operation}`];
         try {
@@ -144,6 +155,8 @@ export function fakeAwsEnv(url: string, region = "us-east-1"): Record<string, st
     AWS_ENDPOINT_URL_STS: url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: url,
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
+    AWS_ENDPOINT_URL_SQS: url,
+    AWS_ENDPOINT_URL_SSM: url,
     AWS_EC2_METADATA_DISABLED: "true",
   };
 }

@@ -1,0 +1,230 @@
+// Coverage report: `npm run coverage -- --stack <spoke>` or `--all`.
+//
+// Lists the organization's accounts now (the spoke's own discovery code, with the stack's
+// credentials) and compares them, region by region, with what the spoke stacks' outputs say they
+// watch. Prints covered / missing / excluded / suspended as a table, or Markdown with --markdown.
+// Exit code: 0 nothing missing, 1 something is missing, 2 the report could not run.
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { STSClient } from "@aws-sdk/client-sts";
+import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
+import { discoverAccounts, type AccountSelection } from "../spoke/discovery";
+import { memoizeSend } from "./coverage/memoize";
+import {
+  computeCoverage,
+  formatMarkdown,
+  formatTable,
+  type CoverageReport,
+  type StackCoverage,
+} from "./coverage/report";
+import { parseSpokeOutputs } from "./coverage/spokeOutputs";
+import { spokeStackNames } from "./coverage/stackFiles";
+import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
+import { loadStackConfig } from "./stackConfig";
+
+const USAGE = `Usage: npm run coverage -- (--stack <spoke> [--stack <spoke> ...] | --all)
+                        [--outputs <file.json> | --outputs-dir <dir>] [--markdown] [--dir <project dir>]
+
+Compares the organization's accounts x the configured regions with what the spoke stacks' outputs
+say is monitored, with the current AWS credentials (the spokes' credentials: management account or
+delegated administrator).
+  --stack        a spoke stack (repeat for several, e.g. every shard)
+  --all          every Pulumi.<stack>.yaml in the project whose role is spoke; accounts that no
+                 stack selects count as missing
+  --outputs      the stack's outputs as JSON (npx pulumi stack output --json --stack <spoke>); one --stack only
+  --outputs-dir  a directory of <stack>.json outputs files, one per stack
+                 (default for both: run pulumi stack output)
+  --markdown     print Markdown (for a pull-request comment or a wiki) instead of the table
+Exit code: 0 nothing missing, 1 an account or region is missing, 2 bad arguments, config or credentials.`;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export interface CoverageDeps {
+  stackOutputs?: (stack: string, dir: string) => Promise<StackOutputs>;
+  clients?: { organizations?: OrganizationsClient; sts?: STSClient };
+}
+
+export interface CoverageRun {
+  report: CoverageReport;
+  warnings: string[];
+}
+
+export interface CoverageOptions {
+  stacks: string[];
+  scope: "organization" | "stacks";
+  dir: string;
+  outputsFile?: string;
+  outputsDir?: string;
+}
+
+interface LoadedStack {
+  stack: string;
+  config: SpokeConfig;
+  region?: string;
+  profile?: string;
+}
+
+function loadSpoke(stack: string, dir: string): LoadedStack {
+  const file = loadStackConfig(stack, dir);
+  const role = file.source.get("role");
+  if (role !== "spoke") {
+    throw new UsageError(
+      `Stack ${stack} has role ${role ?? "(unset)"}, not spoke: coverage reads spoke stacks.`,
+    );
+  }
+  let config: SpokeConfig;
+  try {
+    config = readSpokeConfig(file.source);
+  } catch (err) {
+    throw new UsageError(`${file.file}: ${errorMessage(err)}`);
+  }
+  const loaded: LoadedStack = { stack, config };
+  if (file.region) loaded.region = file.region;
+  if (file.profile) loaded.profile = file.profile;
+  return loaded;
+}
+
+export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}): Promise<CoverageRun> {
+  const stacks = opts.stacks.map((s) => loadSpoke(s, opts.dir));
+  const first = stacks[0];
+  if (!first) throw new UsageError("No spoke stack to report on.");
+  const region = first.region ?? process.env.AWS_REGION ?? "us-east-1";
+  if (first.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = first.profile;
+
+  const readOutputs = async (stack: string): Promise<StackOutputs> => {
+    if (opts.outputsFile) return readOutputsFile(opts.outputsFile);
+    if (opts.outputsDir) return readOutputsFile(path.join(opts.outputsDir, `${stack.split("/").pop()}.json`));
+    return (deps.stackOutputs ?? ((s, d) => pulumiStackOutputs(s, d)))(stack, opts.dir);
+  };
+
+  // One listing of the organization serves every stack's discovery.
+  const clients = {
+    organizations: memoizeSend(deps.clients?.organizations ?? new OrganizationsClient({ region })),
+    sts: memoizeSend(deps.clients?.sts ?? new STSClient({ region })),
+  };
+  const organization = await discoverAccounts({ exclude: [], region, clients });
+  const warnings: string[] = [];
+  const covered: StackCoverage[] = [];
+  for (const s of stacks) {
+    const where = opts.outputsFile ?? `the outputs of stack ${s.stack}`;
+    const outputs = parseSpokeOutputs(await readOutputs(s.stack), where);
+    let selection: AccountSelection;
+    try {
+      selection = await discoverAccounts({
+        include: s.config.include,
+        exclude: s.config.exclude,
+        organizationalUnits: s.config.organizationalUnits,
+        shard: s.config.shard,
+        region,
+        clients,
+      });
+    } catch (err) {
+      throw new UsageError(`Stack ${s.stack}: ${errorMessage(err)}`);
+    }
+    warnings.push(...selection.warnings.map((w) => `${s.stack}: ${w}`));
+    covered.push({ stack: s.stack, config: s.config, outputs, selection });
+  }
+  return { report: computeCoverage({ organization, stacks: covered, scope: opts.scope }), warnings };
+}
+
+export function parseCoverageArgs(
+  argv: string[],
+  cwd: string = process.cwd(),
+): (CoverageOptions & { markdown: boolean }) | "help" {
+  let values;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: {
+        stack: { type: "string", short: "s", multiple: true },
+        all: { type: "boolean" },
+        outputs: { type: "string" },
+        "outputs-dir": { type: "string" },
+        markdown: { type: "boolean" },
+        dir: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new UsageError(errorMessage(err));
+  }
+  if (values.help) return "help";
+  const dir = values.dir ?? cwd;
+  const named = values.stack ?? [];
+  if (values.all && named.length > 0) throw new UsageError("Give either --stack or --all, not both.");
+  if (!values.all && named.length === 0) throw new UsageError("Give --stack <spoke stack> or --all.");
+  if (values.outputs && values["outputs-dir"])
+    throw new UsageError("Give either --outputs or --outputs-dir, not both.");
+  if (values.outputs && (values.all || named.length !== 1)) {
+    throw new UsageError(
+      "--outputs holds one stack's outputs: use it with a single --stack, or use --outputs-dir.",
+    );
+  }
+  let stacks = named;
+  if (values.all) {
+    stacks = spokeStackNames(dir);
+    if (stacks.length === 0) {
+      throw new UsageError(
+        `--all found no spoke stack file (Pulumi.<stack>.yaml with role spoke) in ${dir}.`,
+      );
+    }
+  }
+  const opts: CoverageOptions & { markdown: boolean } = {
+    stacks,
+    scope: values.all ? "organization" : "stacks",
+    dir,
+    markdown: values.markdown ?? false,
+  };
+  if (values.outputs) opts.outputsFile = values.outputs;
+  if (values["outputs-dir"]) opts.outputsDir = values["outputs-dir"];
+  return opts;
+}
+
+export async function main(argv: string[] = process.argv.slice(2), deps: CoverageDeps = {}): Promise<number> {
+  let result: { run: CoverageRun; markdown: boolean };
+  try {
+    const opts = parseCoverageArgs(argv);
+    if (opts === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    result = { run: await runCoverage(opts, deps), markdown: opts.markdown };
+  } catch (err) {
+    const usage = /^(--|Give |Unknown option|Option)/.test(errorMessage(err)) ? `\n\n${USAGE}` : "";
+    console.error(`${errorMessage(err)}${usage}`);
+    return 2;
+  }
+  const { run, markdown } = result;
+  for (const w of run.warnings) console.error(`warning: ${w}`);
+  console.log(markdown ? formatMarkdown(run.report) : formatTable(run.report));
+  if (!run.report.ok && !markdown) {
+    console.log(
+      `\n${run.report.counts.missing} account${run.report.counts.missing === 1 ? " is" : "s are"} not fully watched: ` +
+        "see DETAIL, then run pulumi up on the stack named there (or npm run doctor first).",
+    );
+  }
+  return run.report.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,217 @@
+// Compares what the organization has now with what the spoke stacks' outputs say they watch.
+//
+//   covered    ACTIVE, and every region a stack selecting it watches is in some stack's outputs
+//   missing    ACTIVE and selected (or, organization-wide, selected by no stack), but absent from the
+//              outputs in some region: created or moved since the last deployment, or never deployed
+//   excluded   ACTIVE, left out on purpose (accounts.exclude), with the reason
+//   suspended  not ACTIVE (suspended, closing, closed): cannot be watched
+import type { AccountSelection } from "../../spoke/discovery";
+import type { SpokeConfig } from "../../spoke/config";
+import type { SpokeOutputs } from "./spokeOutputs";
+
+export type CoverageStatus = "missing" | "excluded" | "suspended" | "covered";
+export const STATUS_ORDER: readonly CoverageStatus[] = ["missing", "excluded", "suspended", "covered"];
+
+export interface StackCoverage {
+  stack: string;
+  config: SpokeConfig;
+  outputs: SpokeOutputs;
+  /** What discovery selects for this stack's config today. */
+  selection: AccountSelection;
+}
+
+export interface CoverageInput {
+  /** Discovery of the whole organization (no filters): selected = ACTIVE, skipped = the rest. */
+  organization: AccountSelection;
+  stacks: StackCoverage[];
+  /** "organization": every account must be watched by some stack; "stacks": only the stacks' own selections. */
+  scope: "organization" | "stacks";
+}
+
+export interface CoverageRow {
+  accountId: string;
+  name: string;
+  status: CoverageStatus;
+  /** Stacks that select (or exclude, or last covered) the account. */
+  stacks: string[];
+  /** Regions the selecting stacks watch, and those of them absent from every stack's outputs. */
+  expectedRegions: string[];
+  missingRegions: string[];
+  detail: string;
+}
+
+export interface CoverageReport {
+  ok: boolean;
+  rows: CoverageRow[];
+  counts: Record<CoverageStatus, number>;
+  stacks: string[];
+}
+
+const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+/** Regions keep the config's order (us-east-1 first, as configured). */
+const unique = (xs: Iterable<string>): string[] => [...new Set(xs)];
+const names = (stacks: string[]): string => stacks.join(", ");
+
+export function computeCoverage(input: CoverageInput): CoverageReport {
+  const active = new Map(input.organization.selected.map((a) => [a.id, a.name]));
+  const inactive = new Map(input.organization.skipped.map((a) => [a.id, a]));
+
+  // Which accounts the report is about.
+  const scope = new Set<string>();
+  if (input.scope === "organization") {
+    for (const id of [...active.keys(), ...inactive.keys()]) scope.add(id);
+  } else {
+    for (const s of input.stacks) {
+      for (const a of [...s.selection.selected, ...s.selection.skipped]) scope.add(a.id);
+    }
+  }
+
+  const rows: CoverageRow[] = [];
+  for (const id of [...scope].sort()) {
+    const coveredBy = input.stacks.flatMap((s) => {
+      const c = s.outputs.coverage.find((a) => a.id === id);
+      return c ? [{ stack: s.stack, regions: c.regions, name: c.name }] : [];
+    });
+    const coveredRegions = new Set(coveredBy.flatMap((c) => c.regions));
+    const selecting = input.stacks.filter((s) => s.selection.selected.some((a) => a.id === id));
+    const name =
+      active.get(id) ??
+      inactive.get(id)?.name ??
+      coveredBy[0]?.name ??
+      input.stacks.flatMap((s) => s.selection.skipped).find((a) => a.id === id)?.name ??
+      "";
+    const row = (status: CoverageStatus, detail: string, stacks: string[], expected: string[] = []) => {
+      rows.push({
+        accountId: id,
+        name,
+        status,
+        stacks: sorted(stacks),
+        expectedRegions: unique(expected),
+        missingRegions: unique(expected.filter((r) => !coveredRegions.has(r))),
+        detail,
+      });
+    };
+
+    const gone = inactive.get(id);
+    if (gone) {
+      const stale = coveredBy.map((c) => c.stack);
+      row(
+        "suspended",
+        gone.reason +
+          (stale.length > 0
+            ? `; still in the coverage of ${names(stale)} until its next pulumi up removes its rules`
+            : ""),
+        stale,
+      );
+      continue;
+    }
+
+    if (selecting.length === 0) {
+      const excluding = input.stacks.flatMap((s) => {
+        const skip = s.selection.skipped.find((a) => a.id === id);
+        if (!skip) return [];
+        // The reason recorded at the last deployment when there is one, else today's.
+        const recorded = s.outputs.skipped.find((a) => a.id === id)?.reason;
+        return [{ stack: s.stack, reason: recorded ?? skip.reason }];
+      });
+      if (excluding.length > 0) {
+        row(
+          "excluded",
+          sorted(excluding.map((e) => `${e.reason} (${e.stack})`)).join("; "),
+          excluding.map((e) => e.stack),
+        );
+      } else {
+        const was = coveredBy.map((c) => c.stack);
+        row(
+          "missing",
+          "selected by no spoke stack (outside every stack's organizationalUnits / accounts.include): " +
+            "add it to a spoke's selection" +
+            (was.length > 0 ? `; the next pulumi up of ${names(was)} removes its current rules` : ""),
+          was,
+        );
+      }
+      continue;
+    }
+
+    const expected = unique(selecting.flatMap((s) => s.config.regions));
+    const missing = expected.filter((r) => !coveredRegions.has(r));
+    const stacks = selecting.map((s) => s.stack);
+    if (missing.length === 0) {
+      row(
+        "covered",
+        `${expected.length} region${expected.length === 1 ? "" : "s"}`,
+        [...stacks, ...coveredBy.map((c) => c.stack)],
+        expected,
+      );
+      continue;
+    }
+    const undeployed = selecting.filter((s) => !s.outputs.deployed).map((s) => s.stack);
+    const detail =
+      undeployed.length > 0
+        ? `${names(undeployed)} ${undeployed.length === 1 ? "has" : "have"} no outputs (never deployed): run pulumi up on ${names(undeployed)}`
+        : coveredRegions.size === 0
+          ? `not in the outputs of ${names(stacks)} (created or moved since the last deployment): run pulumi up on ${names(stacks)}`
+          : `regions ${missing.join(", ")} are not in the outputs of ${names(stacks)} (regions changed since the last deployment?): run pulumi up on ${names(stacks)}`;
+    row("missing", detail, stacks, expected);
+  }
+
+  const statusRank = (s: CoverageStatus) => STATUS_ORDER.indexOf(s);
+  rows.sort((a, b) => statusRank(a.status) - statusRank(b.status) || (a.accountId < b.accountId ? -1 : 1));
+  const counts = { missing: 0, excluded: 0, suspended: 0, covered: 0 } as Record<CoverageStatus, number>;
+  for (const r of rows) counts[r.status]++;
+  return { ok: counts.missing === 0, rows, counts, stacks: input.stacks.map((s) => s.stack) };
+}
+
+// ---- Output ----------------------------------------------------------------------------------
+
+function regionsCell(r: CoverageRow): string {
+  if (r.expectedRegions.length === 0) return "-";
+  return `${r.expectedRegions.length - r.missingRegions.length}/${r.expectedRegions.length}`;
+}
+
+export function summary(report: CoverageReport): string {
+  const c = report.counts;
+  return `${report.rows.length} accounts: ${c.covered} covered, ${c.missing} missing, ${c.excluded} excluded, ${c.suspended} suspended`;
+}
+
+export function formatTable(report: CoverageReport): string {
+  const header = ["STATUS", "ACCOUNT", "NAME", "STACK", "REGIONS", "DETAIL"];
+  const cells = report.rows.map((r) => [
+    r.status.toUpperCase(),
+    r.accountId,
+    r.name,
+    r.stacks.join(",") || "-",
+    regionsCell(r),
+    r.detail,
+  ]);
+  // The last column is free text: pad only the others.
+  const widths = header
+    .slice(0, 5)
+    .map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+  const line = (c: string[]) =>
+    [...c.slice(0, 5).map((v, i) => v.padEnd(widths[i] as number)), c[5]].join("  ").trimEnd();
+  return [line(header), ...cells.map(line), "", `${summary(report)}.`].join("\n");
+}
+
+function md(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** GitHub-flavoured Markdown, for a pull-request comment or a wiki page. */
+export function formatMarkdown(report: CoverageReport): string {
+  const c = report.counts;
+  const lines = [
+    "### Root-activity monitor coverage",
+    "",
+    `${c.missing > 0 ? `**${c.missing} missing**` : "0 missing"}, ${c.covered} covered, ${c.excluded} excluded, ` +
+      `${c.suspended} suspended (${report.rows.length} accounts; stacks: ${md(report.stacks.join(", "))}).`,
+    "",
+    "| status | account | name | stack | regions | detail |",
+    "|---|---|---|---|---|---|",
+    ...report.rows.map(
+      (r) =>
+        `| ${r.status === "missing" ? "**missing**" : r.status} | \`${r.accountId}\` | ${md(r.name)} | ${md(r.stacks.join(", ") || "-")} | ${regionsCell(r)} | ${md(r.detail)} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
