@@ -238,7 +238,21 @@ export async function discoverAccounts(opts: DiscoveryOptions): Promise<AccountS
   const region = opts.region ?? "us-east-1";
   const org = opts.clients?.organizations ?? new OrganizationsClient({ region, profile: opts.profile });
   const sts = opts.clients?.sts ?? new STSClient({ region, profile: opts.profile });
+  try {
+    return await select(org, sts, opts);
+  } finally {
+    // Clients made here are closed here, so no kept-alive socket holds the process open; injected
+    // clients belong to the caller.
+    if (!opts.clients?.organizations) org.destroy();
+    if (!opts.clients?.sts) sts.destroy();
+  }
+}
 
+async function select(
+  org: OrganizationsClient,
+  sts: STSClient,
+  opts: DiscoveryOptions,
+): Promise<AccountSelection> {
   let callerAccountId: string;
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}));

@@ -5,8 +5,9 @@ import { readSpokeConfig, type HubLocation } from "./config";
 import { discoverAccounts } from "./discovery";
 import { RootActivitySpoke } from "./spoke";
 
-function hubBusArn(hub: HubLocation): pulumi.Output<string> {
-  if ("hubEventBusArn" in hub) return pulumi.output(hub.hubEventBusArn);
+/** A plain string when configured; an Output only when it has to be read from the hub stack. */
+function hubBusArn(hub: HubLocation): pulumi.Input<string> {
+  if ("hubEventBusArn" in hub) return hub.hubEventBusArn;
   return new pulumi.StackReference(hub.hubStack).requireOutput("eventBusArn") as pulumi.Output<string>;
 }
 
@@ -23,7 +24,7 @@ export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unk
   });
   for (const warning of selection.warnings) void pulumi.log.warn(warning);
 
-  const spoke = new RootActivitySpoke("root-activity-spoke", {
+  const spoke = await RootActivitySpoke.create("root-activity-spoke", {
     hubEventBusArn: hubBusArn(config.hub),
     accounts: selection.selected,
     callerAccountId: selection.callerAccountId,

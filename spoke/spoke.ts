@@ -2,8 +2,8 @@
 // straight to the hub bus (EventBridge delivers bus-to-bus in one hop only).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { rootEventPattern, rootRuleState } from "../handler/rootEvent";
-import { policyDocument, serviceTrustPolicy } from "../common/iamPolicy";
+import { rootEventPattern, rootRuleState, type RuleState } from "../handler/rootEvent";
+import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
 
 export interface SpokeAccount {
   id: string;
@@ -11,6 +11,11 @@ export interface SpokeAccount {
 }
 
 export interface SpokeArgs {
+  /**
+   * The hub bus. Pass the ARN as a plain string when it is known (config `hubEventBusArn`): every
+   * role policy and target then holds a plain value, with nothing to resolve per resource. An
+   * Output (a StackReference) works too.
+   */
   hubEventBusArn: pulumi.Input<string>;
   accounts: SpokeAccount[];
   /** The account whose credentials run the stack: reached directly, without assuming a role. */
@@ -28,84 +33,152 @@ export const SESSION_NAME = "root-activity-monitor";
 /** Spoke-to-hub delivery: retry for a day (the maximum). */
 export const FORWARD_RETRY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 };
 
+const POLICY_VERSION = "2012-10-17";
+
+/**
+ * A policy document as a plain JSON string when no value in it is an Output or a promise, else
+ * as an Output (`policyDocument`). Both give the same text.
+ */
+function policyJson(statements: Statement[]): pulumi.Input<string> {
+  const plain = (v: unknown): boolean =>
+    v === null || typeof v !== "object"
+      ? true
+      : !pulumi.Output.isInstance(v) && !(v instanceof Promise) && Object.values(v).every(plain);
+  return statements.every(plain)
+    ? JSON.stringify({ Version: POLICY_VERSION, Statement: statements })
+    : policyDocument(statements);
+}
+
+/**
+ * The forwarding role's trust: EventBridge, only on behalf of this account. The same document as
+ * `serviceTrustPolicy("events.amazonaws.com", accountId)` (common/iamPolicy.ts), built as a plain
+ * string: the account ID is always known, so there is no Output to resolve per account.
+ */
+function eventsTrustPolicy(accountId: string): pulumi.Input<string> {
+  return policyJson([
+    {
+      Sid: "TrustedServiceForThisAccountOnly",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: sourceConditions(accountId),
+    },
+  ]);
+}
+
+/** One turn of the event loop. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** What every account's resources share. */
+interface Shared {
+  args: SpokeArgs;
+  pattern: string;
+  state: RuleState;
+  forwardPolicy: pulumi.Input<string>;
+}
+
 export class RootActivitySpoke extends pulumi.ComponentResource {
-  readonly ruleCount: number;
+  /** Forwarding rules created (accounts x regions). */
+  ruleCount = 0;
 
-  constructor(name: string, args: SpokeArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("root-activity-monitor:index:Spoke", name, {}, opts);
-    const pattern = JSON.stringify(rootEventPattern());
-    const state = rootRuleState(args.includeReadOnlyEvents);
-    let rules = 0;
-
-    for (const account of args.accounts) {
-      const provider =
-        account.id === args.callerAccountId
-          ? undefined
-          : new aws.Provider(
-              `account-${account.id}`,
-              {
-                region: args.providerRegion as aws.Region,
-                profile: args.profile,
-                assumeRoles: [
-                  {
-                    roleArn: `arn:aws:iam::${account.id}:role/${args.memberRoleName}`,
-                    sessionName: SESSION_NAME,
-                  },
-                ],
-              },
-              { parent: this },
-            );
-      const inAccount: pulumi.CustomResourceOptions = { parent: this, provider };
-
-      const role = new aws.iam.Role(
-        `forwarder-${account.id}`,
+  /**
+   * Builds the spoke: the component, then each account's provider, role, rules and targets.
+   *
+   * Between two accounts it gives the event loop one turn, so the registrations already issued
+   * can complete and release their bookkeeping: until a resource is registered, Pulumi holds four
+   * promises per output property, each with a formatted stack trace. Built in one synchronous
+   * loop, the whole organization's pending registrations were alive at once (9 GiB at 1,000
+   * accounts), and garbage collection made the time grow faster than the number of accounts
+   * (BENCHMARKS.md). Names, parents, providers and inputs are the same either way.
+   */
+  static async create(
+    name: string,
+    args: SpokeArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ): Promise<RootActivitySpoke> {
+    const spoke = new RootActivitySpoke(name, opts);
+    const shared: Shared = {
+      args,
+      pattern: JSON.stringify(rootEventPattern()),
+      state: rootRuleState(args.includeReadOnlyEvents),
+      // Only the hub bus, only PutEvents: the one thing forwarding needs. One document for all roles.
+      forwardPolicy: policyJson([
         {
-          description: "root-activity-monitor: lets EventBridge forward root events to the hub bus",
-          assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", account.id),
-          inlinePolicies: [
+          Sid: "ForwardToHubBus",
+          Effect: "Allow",
+          Action: "events:PutEvents",
+          Resource: args.hubEventBusArn,
+        },
+      ]),
+    };
+    for (const account of args.accounts) {
+      spoke.addAccount(account, shared);
+      await nextTurn();
+    }
+    spoke.registerOutputs({});
+    return spoke;
+  }
+
+  private constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("root-activity-monitor:index:Spoke", name, {}, opts);
+  }
+
+  private addAccount(account: SpokeAccount, shared: Shared): void {
+    const { args } = shared;
+    const provider =
+      account.id === args.callerAccountId
+        ? undefined
+        : new aws.Provider(
+            `account-${account.id}`,
             {
-              name: "put-events-to-hub",
-              // Only the hub bus, only PutEvents: the one thing forwarding needs.
-              policy: policyDocument([
+              region: args.providerRegion as aws.Region,
+              profile: args.profile,
+              assumeRoles: [
                 {
-                  Sid: "ForwardToHubBus",
-                  Effect: "Allow",
-                  Action: "events:PutEvents",
-                  Resource: args.hubEventBusArn,
+                  roleArn: `arn:aws:iam::${account.id}:role/${args.memberRoleName}`,
+                  sessionName: SESSION_NAME,
                 },
-              ]),
+              ],
             },
-          ],
+            { parent: this },
+          );
+    const inAccount: pulumi.CustomResourceOptions = { parent: this, provider };
+
+    const role = new aws.iam.Role(
+      `forwarder-${account.id}`,
+      {
+        description: "root-activity-monitor: lets EventBridge forward root events to the hub bus",
+        assumeRolePolicy: eventsTrustPolicy(account.id),
+        inlinePolicies: [{ name: "put-events-to-hub", policy: shared.forwardPolicy }],
+      },
+      inAccount,
+    );
+
+    for (const region of args.regions) {
+      const rule = new aws.cloudwatch.EventRule(
+        `forward-${account.id}-${region}`,
+        {
+          region,
+          description: "root-activity-monitor: forward root-user activity to the hub bus",
+          eventPattern: shared.pattern,
+          state: shared.state,
         },
         inAccount,
       );
-
-      for (const region of args.regions) {
-        const rule = new aws.cloudwatch.EventRule(
-          `forward-${account.id}-${region}`,
-          {
-            region,
-            description: "root-activity-monitor: forward root-user activity to the hub bus",
-            eventPattern: pattern,
-            state,
-          },
-          inAccount,
-        );
-        new aws.cloudwatch.EventTarget(
-          `forward-${account.id}-${region}`,
-          {
-            region,
-            rule: rule.name,
-            arn: args.hubEventBusArn,
-            roleArn: role.arn,
-            retryPolicy: FORWARD_RETRY,
-          },
-          inAccount,
-        );
-        rules++;
-      }
+      new aws.cloudwatch.EventTarget(
+        `forward-${account.id}-${region}`,
+        {
+          region,
+          rule: rule.name,
+          arn: args.hubEventBusArn,
+          roleArn: role.arn,
+          retryPolicy: FORWARD_RETRY,
+        },
+        inAccount,
+      );
+      this.ruleCount++;
     }
-    this.ruleCount = rules;
-    this.registerOutputs({});
   }
 }

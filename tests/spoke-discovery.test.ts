@@ -1,7 +1,7 @@
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import * as pulumi from "@pulumi/pulumi";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Shard } from "../spoke/config";
 import { discoverAccounts, DiscoveryError, type DiscoveryOptions } from "../spoke/discovery";
 import { inShard, shardOf } from "../spoke/shard";
@@ -143,6 +143,32 @@ describe("discoverAccounts: listing", () => {
       expect(aws.requests.some((r) => r.operation === "GetCallerIdentity")).toBe(true);
     } finally {
       process.env = saved;
+    }
+  });
+
+  it("closes the SDK clients it creates, even when discovery fails, and leaves injected ones open", async () => {
+    const orgDestroy = vi.spyOn(OrganizationsClient.prototype, "destroy");
+    const stsDestroy = vi.spyOn(STSClient.prototype, "destroy");
+    const { aws } = await startFakeOrganization(defaultOrg());
+    running.push(aws);
+    const saved = { ...process.env };
+    Object.assign(process.env, fakeAwsEnv(aws.url));
+    try {
+      await discoverAccounts({ exclude: [] });
+      expect(orgDestroy).toHaveBeenCalledTimes(1);
+      expect(stsDestroy).toHaveBeenCalledTimes(1);
+      await failure(discoverAccounts({ exclude: [], include: ["999999999999"] }));
+      expect(orgDestroy).toHaveBeenCalledTimes(2);
+      expect(stsDestroy).toHaveBeenCalledTimes(2);
+
+      const { discover } = await serve();
+      await discover();
+      expect(orgDestroy).toHaveBeenCalledTimes(2);
+      expect(stsDestroy).toHaveBeenCalledTimes(2);
+    } finally {
+      process.env = saved;
+      orgDestroy.mockRestore();
+      stsDestroy.mockRestore();
     }
   });
 

@@ -34,6 +34,24 @@ const spoke = (
     overrides: { hubStack: HUB_STACK, regions: REGIONS, ...overrides },
   });
 
+/** Policy texts as `pulumi.jsonStringify` writes them (the text AWS gets, whatever builds it). */
+const policyText = (statement: Record<string, unknown>): string =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [statement] });
+const FORWARD_POLICY_TEXT = policyText({
+  Sid: "ForwardToHubBus",
+  Effect: "Allow",
+  Action: "events:PutEvents",
+  Resource: HUB_BUS_ARN,
+});
+const trustPolicyText = (accountId: string): string =>
+  policyText({
+    Sid: "TrustedServiceForThisAccountOnly",
+    Effect: "Allow",
+    Principal: { Service: "events.amazonaws.com" },
+    Action: "sts:AssumeRole",
+    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+  });
+
 const coveredIds = (run: ProgramRun): string[] =>
   (run.outputs?.coverage as { id: string }[]).map((c) => c.id);
 
@@ -142,6 +160,28 @@ describe("spoke stack over the whole organization", () => {
       expect(parseJson(role.inputs.inlinePolicies[0].policy).Statement).toEqual([
         { Sid: "ForwardToHubBus", Effect: "Allow", Action: "events:PutEvents", Resource: HUB_BUS_ARN },
       ]);
+      // The exact text, whether the hub ARN is an Output (here, from the StackReference) or plain.
+      expect(role.inputs.assumeRolePolicy).toBe(trustPolicyText(id as string));
+      expect(role.inputs.inlinePolicies[0]).toEqual({
+        name: "put-events-to-hub",
+        policy: FORWARD_POLICY_TEXT,
+      });
+    }
+  });
+
+  it("parents every resource to the one Spoke component", () => {
+    const spokes = run.urns.filter((u) =>
+      u.endsWith("::root-activity-monitor:index:Spoke::root-activity-spoke"),
+    );
+    expect(spokes).toHaveLength(1);
+    const children = run.resources.filter(
+      (r) => r.type.startsWith("aws:") || r.type.startsWith("pulumi:providers"),
+    );
+    expect(children.length).toBeGreaterThan(0);
+    for (const r of children) {
+      expect(run.urns).toContain(
+        `urn:pulumi:spoke-test::root-activity-monitor::root-activity-monitor:index:Spoke$${r.type}::${r.name}`,
+      );
     }
   });
 
@@ -209,6 +249,9 @@ describe("spoke selection semantics", () => {
     expect(rules).toHaveLength(REGIONS.length);
     for (const r of rules) expect(r.inputs.state).toBe("ENABLED");
     expect(ofType(run, "aws:cloudwatch/eventTarget:EventTarget")[0]?.inputs.arn).toBe(HUB_BUS_ARN);
+    const role = ofType(run, "aws:iam/role:Role")[0];
+    expect(role?.inputs.assumeRolePolicy).toBe(trustPolicyText("555555555501"));
+    expect(role?.inputs.inlinePolicies).toEqual([{ name: "put-events-to-hub", policy: FORWARD_POLICY_TEXT }]);
   });
 
   it("watches the 17 default regions when regions is unset", async () => {
