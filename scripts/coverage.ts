@@ -22,6 +22,7 @@ import { parseSpokeOutputs } from "./coverage/spokeOutputs";
 import { spokeStackNames } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
 import { loadStackConfig } from "./stackConfig";
+import { UsageError, errorMessage, runMain } from "./cli";
 
 const USAGE = `Usage: npm run coverage -- (--stack <spoke> [--stack <spoke> ...] | --all)
                         [--outputs <file.json> | --outputs-dir <dir>] [--markdown] [--dir <project dir>]
@@ -37,17 +38,6 @@ delegated administrator).
                  (default for both: run pulumi stack output)
   --markdown     print Markdown (for a pull-request comment or a wiki) instead of the table
 Exit code: 0 nothing missing, 1 an account or region is missing, 2 bad arguments, config or credentials.`;
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export interface CoverageDeps {
   stackOutputs?: (stack: string, dir: string) => Promise<StackOutputs>;
@@ -217,14 +207,4 @@ export async function main(argv: string[] = process.argv.slice(2), deps: Coverag
   return run.report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runMain(main);

@@ -14,6 +14,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
 import { discoverAccounts, type AccountSelection } from "../spoke/discovery";
 import { loadStackConfig } from "./stackConfig";
+import { errorMessage, runMain } from "./cli";
 
 export const SESSION_NAME = "root-activity-monitor-doctor";
 
@@ -73,10 +74,6 @@ const defaultEventBridgeFactory: EventBridgeFactory = (region, credentials) =>
 function errorName(err: unknown): string {
   const name = (err as { name?: unknown } | null)?.name;
   return typeof name === "string" ? name : "Error";
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Runs `npx pulumi stack output eventBusArn --stack <hubStack>` in `cwd`. */
@@ -523,14 +520,4 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   return report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runMain(main);

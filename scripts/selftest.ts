@@ -23,6 +23,7 @@ import {
   requireStringOutput,
   type StackOutputs,
 } from "./selftest/stackOutputs";
+import { UsageError, errorMessage, runMain } from "./cli";
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 export const DEFAULT_POLL_SECONDS = 5;
@@ -48,18 +49,6 @@ the [TEST] alert, following it in the notifier's log group.
   --poll-interval  seconds between log searches (default ${DEFAULT_POLL_SECONDS})
   --dir            project directory with the Pulumi.<stack>.yaml files (default: current directory)
 Exit code: 0 passed, 1 a stage failed, 2 bad arguments or config.`;
-
-/** A problem with the arguments, the config or the outputs: exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function positiveSeconds(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -298,14 +287,4 @@ export async function main(argv: string[] = process.argv.slice(2), deps: CliDeps
   return report.ok ? 0 : 1;
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runMain(main);

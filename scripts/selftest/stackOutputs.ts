@@ -2,6 +2,7 @@
 // file (CI, tests, or a machine without the Pulumi backend), or by running that command.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import { errorMessage } from "../cli";
 
 export type StackOutputs = Record<string, unknown>;
 
@@ -10,10 +11,6 @@ export class StackOutputsError extends Error {
     super(message, options);
     this.name = "StackOutputsError";
   }
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function asOutputs(value: unknown, where: string): StackOutputs {

@@ -1,0 +1,27 @@
+// What every command-line script here shares: the error class for exit code 2, readable error
+// text, and the entry point that turns main()'s result into the process exit code.
+
+/** A problem with the arguments, the config or the outputs: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs `main` as the script's entry point: its result is the exit code; a crash exits 2. */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exitCode = 2;
+    },
+  );
+}
