@@ -47,6 +47,32 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
         ...(values ? { ExpressionAttributeValues: values } : {}),
       }),
     );
+  /** A bucket item, read consistently (the storm-control decisions depend on the latest write). */
+  const getBucket = async (acct: string, b: number): Promise<Item | undefined> =>
+    (
+      await client.send(
+        new sdk.GetItemCommand({ TableName: tableName, Key: bucketKey(acct, b), ConsistentRead: true }),
+      )
+    ).Item;
+  /** Every page of a consistent query on one partition, handed to `page` in order. */
+  const queryAll = async (
+    input: { KeyConditionExpression: string; ExpressionAttributeValues: Item; Select?: "COUNT" },
+    page: (out: { Count?: number; Items?: Item[] }) => void,
+  ): Promise<void> => {
+    let start: Item | undefined;
+    do {
+      const out = await client.send(
+        new sdk.QueryCommand({
+          TableName: tableName,
+          ...input,
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      page(out);
+      start = out.LastEvaluatedKey;
+    } while (start);
+  };
 
   return {
     async claimEvent(eventKey, nowMs, staleBeforeMs) {
@@ -99,25 +125,18 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
         }),
       );
       let count = 0;
-      let start: Item | undefined;
-      do {
-        const out = await client.send(
-          new sdk.QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues: {
-              ":pk": S(pk),
-              ":lo": S(timeKey(fromMs)),
-              ":hi": S(`${timeKey(atMs)}#\uffff`),
-            },
-            Select: "COUNT",
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        count += out.Count ?? 0;
-        start = out.LastEvaluatedKey;
-      } while (start);
+      await queryAll(
+        {
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
+          ExpressionAttributeValues: {
+            ":pk": S(pk),
+            ":lo": S(timeKey(fromMs)),
+            ":hi": S(`${timeKey(atMs)}#\uffff`),
+          },
+          Select: "COUNT",
+        },
+        (out) => (count += out.Count ?? 0),
+      );
       return count;
     },
     async bumpBucket(accountId, bucket, nowMs) {
@@ -139,24 +158,10 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       }
     },
     async bucketCount(accountId, bucket) {
-      const out = await client.send(
-        new sdk.GetItemCommand({
-          TableName: tableName,
-          Key: bucketKey(accountId, bucket),
-          ConsistentRead: true,
-        }),
-      );
-      return Number(out.Item?.n?.N ?? "0");
+      return Number((await getBucket(accountId, bucket))?.n?.N ?? "0");
     },
     async bucketState(accountId, bucket) {
-      const out = await client.send(
-        new sdk.GetItemCommand({
-          TableName: tableName,
-          Key: bucketKey(accountId, bucket),
-          ConsistentRead: true,
-        }),
-      );
-      return bucketState(out.Item);
+      return bucketState(await getBucket(accountId, bucket));
     },
     async addDigestEntry(accountId, bucket, e, nowMs) {
       await client.send(
@@ -202,29 +207,24 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
     },
     async digestEntries(accountId, bucket) {
       const entries: DigestEntry[] = [];
-      let start: Item | undefined;
-      do {
-        const out = await client.send(
-          new sdk.QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": S(`digest#${accountId}#${bucket}`) },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const it of out.Items ?? []) {
-          entries.push({
-            eventId: it.sk?.S ?? "",
-            name: it.name?.S ?? "",
-            time: it.time?.S ?? "",
-            region: it.region?.S ?? "",
-            result: it.result?.S ?? "",
-            severity: (it.severity?.S ?? "medium") as DigestEntry["severity"],
-          });
-        }
-        start = out.LastEvaluatedKey;
-      } while (start);
+      await queryAll(
+        {
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": S(`digest#${accountId}#${bucket}`) },
+        },
+        (out) => {
+          for (const it of out.Items ?? []) {
+            entries.push({
+              eventId: it.sk?.S ?? "",
+              name: it.name?.S ?? "",
+              time: it.time?.S ?? "",
+              region: it.region?.S ?? "",
+              result: it.result?.S ?? "",
+              severity: (it.severity?.S ?? "medium") as DigestEntry["severity"],
+            });
+          }
+        },
+      );
       return entries;
     },
     async markBucketSent(accountId, bucket) {
