@@ -22,6 +22,11 @@ const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
 const repo = path.join(__dirname, "..", "..");
 const PROJECT = "root-activity-monitor";
 
+/** A config key as the engine knows it: bare keys belong to this project. */
+function fullKey(k: string): string {
+  return k.includes(":") ? k : `${PROJECT}:${k}`;
+}
+
 function loadConfig(): Record<string, string> {
   const values: Record<string, unknown> = {};
   if (input.stackFile) {
@@ -31,7 +36,7 @@ function loadConfig(): Record<string, string> {
     Object.assign(values, doc?.config ?? {});
   }
   for (const [k, v] of Object.entries(input.overrides)) {
-    const key = k.includes(":") ? k : `${PROJECT}:${k}`;
+    const key = fullKey(k);
     if (v === null) delete values[key];
     else values[key] = v;
   }
@@ -106,7 +111,6 @@ function computedState(args: pulumi.runtime.MockResourceArgs, region: string): R
 async function main(): Promise<void> {
   const config = loadConfig();
   const region = config["aws:region"] ?? "us-east-1";
-  const fullKey = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
   pulumi.runtime.setAllConfig(config, (input.secretKeys ?? []).map(fullKey));
   await pulumi.runtime.setMocks(
     {
