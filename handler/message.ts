@@ -15,7 +15,6 @@ export interface Caps {
   text: number;
 }
 export const FULL_CAPS: Caps = { field: 1000, requestParameters: 4000, raw: 32_000, text: 64_000 };
-export const FIELD_MAX_BYTES = FULL_CAPS.field;
 export const RAW_PAYLOAD_MAX_BYTES = FULL_CAPS.raw;
 export const MESSAGE_MAX_BYTES = FULL_CAPS.text;
 
