@@ -14,8 +14,8 @@ export function notifierArchiveExclusions(projectDir: string = path.join(__dirna
 }
 
 /**
- * Guard against regressions in the notifier archive's zipped size. The benchmark's target is 10 KB
- * (BENCHMARKS.md); the alert formats, storm control, duplicate suppression and webhook took the
- * minified code past it, so this guard is the measured size plus headroom, not the target.
+ * Guard against regressions in the notifier archive's zipped size: the measured 14.8 KB plus
+ * headroom. The benchmark's target is 10 KB (BENCHMARKS.md); the alert formats, storm control,
+ * duplicate suppression and webhook took the minified code past it, so this guard is not the target.
  */
-export const NOTIFIER_ARCHIVE_BUDGET_BYTES = 20 * 1024;
+export const NOTIFIER_ARCHIVE_BUDGET_BYTES = 16 * 1024;

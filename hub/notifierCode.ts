@@ -1,7 +1,8 @@
-// The notifier's code, minified before Pulumi serializes it. The archive must stay small (it is
-// uploaded on every change and loaded on every cold start), and closure serialization copies
-// function text as compiled; minifying it first keeps the handler readable in handler/ and small
-// in Lambda. The AWS SDK stays external: the Lambda runtime provides it.
+// The notifier's code, bundled and minified before Pulumi serializes it. The archive must stay small
+// (it is uploaded on every change and loaded on every cold start). Closure serialization copies each
+// captured function separately, each wrapped in its own `with` scope; handing it one function whose
+// body is the whole bundle keeps the archive close to the minified size and the code free of `with`
+// lookups. The AWS SDK stays external: the Lambda runtime provides it.
 import * as path from "node:path";
 import Module from "node:module";
 import { buildSync } from "esbuild";
@@ -27,19 +28,40 @@ export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
   return file.text;
 }
 
-/** Loads the minified notifier as a module and returns its `handler`, ready for CallbackFunction. */
-export function loadNotifierHandler(entry: string = NOTIFIER_ENTRY): NotifierHandler {
+type NotifierModule = () => { handler?: unknown };
+
+/**
+ * Compiles the bundle as the body of one function that returns the module's exports. `require` stays
+ * free, so in Lambda it is `__index.js`'s own and finds the runtime's AWS SDK.
+ */
+function compileNotifierModule(entry: string): NotifierModule {
   const filename = path.join(path.dirname(entry), "__notifier.min.js");
+  // esbuild ends a CommonJS bundle with `0&&(module.exports={...})`, a hint for Node's export
+  // scanner that names the exports as free variables; closure serialization would look them up.
+  const body = minifiedNotifierSource(entry)
+    .replace(/^"use strict";/, "")
+    .replace(/0&&\(module\.exports=\{[\w$,]*\}\);\s*$/, "");
+  const source =
+    'module.exports = function notifierModule() {\n"use strict";\nvar module = { exports: {} }, exports = module.exports;\n' +
+    body +
+    "\nreturn module.exports;\n};\n";
   const mod = new Module(filename, module);
   mod.filename = filename;
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
     path.dirname(entry),
   );
-  (mod as unknown as { _compile(code: string, file: string): void })._compile(
-    minifiedNotifierSource(entry),
-    filename,
-  );
-  const handler = (mod.exports as { handler?: unknown }).handler;
+  (mod as unknown as { _compile(code: string, file: string): void })._compile(source, filename);
+  return mod.exports as NotifierModule;
+}
+
+/**
+ * The notifier's handler, ready for CallbackFunction. The module body runs on the first invocation,
+ * once per container; a load error fails that invocation, so SQS redelivers the batch.
+ */
+export function loadNotifierHandler(entry: string = NOTIFIER_ENTRY): NotifierHandler {
+  const notifierModule = compileNotifierModule(entry);
+  const handler = notifierModule().handler;
   if (typeof handler !== "function") throw new Error(`${entry} does not export a handler function`);
-  return handler as NotifierHandler;
+  const loaded: { handler?: NotifierHandler } = {};
+  return (event, context) => (loaded.handler ??= notifierModule().handler as NotifierHandler)(event, context);
 }

@@ -170,6 +170,10 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     const code = run.notifier?.code ?? "";
     expect(code).toContain("exports.handler");
     expect(zipArchive({ "__index.js": code }).length).toBeLessThan(NOTIFIER_ARCHIVE_BUDGET_BYTES);
+    // One serialized module function, not one `with`-wrapped copy per captured helper: the entry
+    // point and the module are the only serialized functions.
+    expect(code.match(/with\(\{/g)).toHaveLength(2);
+    expect(code).toContain("function /*notifierModule*/()");
     // The SDK comes from the Lambda runtime, by bare package name.
     expect(code).not.toMatch(/require\("@aws-sdk\/client-[a-z]+\/dist-cjs/);
   });
