@@ -1,6 +1,5 @@
 // The coverage report against the fake organization: what spoke outputs claim vs what the
 // organization has now (accounts created, suspended or excluded since the last deployment).
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -26,6 +25,7 @@ import {
   startFakeOrganization,
   type FakeOrganization,
 } from "./support/fakeOrganization";
+import { runScript } from "./support/runScript";
 
 const ROOT = path.resolve(__dirname, "..");
 const REGIONS = ["us-east-1", "eu-west-1"];
@@ -280,26 +280,7 @@ describe("spoke outputs", () => {
 });
 
 describe("coverage CLI", () => {
-  function run(
-    args: string[],
-    env: Record<string, string>,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", path.join(ROOT, "scripts/coverage.ts"), ...args],
-        {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        },
-      );
-    });
-  }
+  const run = (args: string[], env: Record<string, string>) => runScript("scripts/coverage.ts", args, env);
 
   it("--all reads every spoke stack file and exits 1 with Markdown when an account is missing", async () => {
     const dir = tmpDir();

@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -30,8 +29,8 @@ import {
   OU,
   startFakeOrganization,
 } from "./support/fakeOrganization";
+import { runScript } from "./support/runScript";
 
-const ROOT = path.resolve(__dirname, "..");
 const running: FakeAws[] = [];
 const tmpDirs: string[] = [];
 afterEach(async () => {
@@ -359,26 +358,7 @@ describe("loadStackConfig", () => {
 });
 
 describe("doctor CLI", () => {
-  function run(
-    args: string[],
-    env: Record<string, string>,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", path.join(ROOT, "scripts/doctor.ts"), ...args],
-        {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        },
-      );
-    });
-  }
+  const run = (args: string[], env: Record<string, string>) => runScript("scripts/doctor.ts", args, env);
 
   it("runs end to end: non-zero with a fix for a missing role, zero once it is excluded", async () => {
     const { aws, env } = await startFakeOrganization(defaultOrg());

@@ -2,7 +2,6 @@
 // plays the hub pipeline: an event put on the hub bus (or on a member account's default bus in a
 // region with a forwarding rule, with that account's credentials) makes the "notifier" write the
 // log lines of handler/selfTest.ts, in Lambda's Text format, into the hub account's log group.
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -30,8 +29,8 @@ import {
   MANAGEMENT_ACCOUNT_ID,
   startFakeOrganization,
 } from "./support/fakeOrganization";
+import { runScript } from "./support/runScript";
 
-const ROOT = path.resolve(__dirname, "..");
 const LOG_GROUP = "/aws/lambda/notifier-logs-abc1234";
 const HUB: HubTarget = {
   eventBusArn: HUB_BUS_ARN,
@@ -412,26 +411,7 @@ describe("notifier log lines", () => {
 });
 
 describe("selftest CLI", () => {
-  function run(
-    args: string[],
-    env: Record<string, string>,
-  ): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", path.join(ROOT, "scripts/selftest.ts"), ...args],
-        {
-          cwd: ROOT,
-          env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-          timeout: 60_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        },
-      );
-    });
-  }
+  const run = (args: string[], env: Record<string, string>) => runScript("scripts/selftest.ts", args, env);
 
   function outputsFile(outputs: Record<string, unknown> = HUB_OUTPUTS): string {
     const file = path.join(tmpDir(), "hub.json");
