@@ -17,13 +17,14 @@
 //        --heap-mb n (old-space limit for the program and baseline children)  --out file
 //        --keep-from file (report whose figures a run keeps; default --out)  --fresh (keep nothing)
 //        --note text (remark shown with the parts this run measures)  --results-json file
-//        --render file (re-render a report from a results JSON, measuring nothing)
+//        --render file (re-render a report from a results JSON or a report's embedded figures,
+//        measuring nothing: `npm run bench -- --render BENCHMARKS.md`)
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runBaseline } from "./bench/baseline";
-import { measureArchive, measureColdStart, measureWarm } from "./bench/notifier";
+import { measureArchive, measureColdStart, measureWarm, measureWarmWithState } from "./bench/notifier";
 import { renderReport } from "./bench/report";
 import {
   extract,
@@ -190,8 +191,11 @@ async function main(): Promise<void> {
   const o = parseArgs(args);
   if (o.render) {
     // Re-render a report from the raw results of an earlier run (no measuring).
-    const results = JSON.parse(fs.readFileSync(o.render, "utf8")) as Results;
-    if (results.version !== 1) throw new Error(`${o.render}: not a results file of this script (version 1)`);
+    // A report (BENCHMARKS.md) carries its results; a --results-json file is them.
+    const results = o.render.endsWith(".md")
+      ? extract(o.render)
+      : (JSON.parse(fs.readFileSync(o.render, "utf8")) as Results);
+    if (results?.version !== 1) throw new Error(`${o.render}: no results of this script (version 1) in it`);
     fs.writeFileSync(o.out, renderReport(results));
     progress(`rendered ${o.out} from ${o.render}`);
     return;
@@ -255,6 +259,12 @@ async function main(): Promise<void> {
       } catch (err) {
         part.warm = { error: errorOf(err) };
       }
+      progress(`notifier warm with the state table, ${o.warmEvents} events`);
+      try {
+        part.warmWithState = await measureWarmWithState(code, o.warmEvents);
+      } catch (err) {
+        part.warmWithState = { error: errorOf(err) };
+      }
     }
     finish(part);
   }
@@ -316,7 +326,12 @@ async function main(): Promise<void> {
     finish(part);
   }
 
-  const failures = [r.notifier?.archive, r.notifier?.cold, r.notifier?.warm].filter((x) => hasError(x));
+  const failures = [
+    r.notifier?.archive,
+    r.notifier?.cold,
+    r.notifier?.warm,
+    r.notifier?.warmWithState,
+  ].filter((x) => hasError(x));
   progress(
     `wrote ${path.relative(process.cwd(), o.out)} in ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min` +
       (failures.length > 0 ? ` (${failures.length} notifier measurement(s) failed)` : ""),

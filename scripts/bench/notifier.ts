@@ -1,9 +1,11 @@
 // Notifier figures: the code archive the hub program builds, cold start in fresh processes, and
 // warm time per event, all against a local SNS/Organizations endpoint (tests/support/fakeAws.ts).
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../tests/support/fakeAws";
+import { startFakeDynamo } from "../../tests/support/fakeDynamo";
 import { createSandbox, sqsBatch } from "../../tests/support/lambdaSandbox";
 import { REPO, runProgram } from "../../tests/support/program";
 import { zipArchive } from "../../tests/support/zip";
@@ -58,6 +60,11 @@ async function startFake(): Promise<FakeAws> {
       const id = String(params.AccountId);
       return { Account: { Id: id, Name: `account-${id.slice(-4)}`, Status: "ACTIVE" } };
     },
+    // The SDK checks the body's MD5 in the answer.
+    "sqs:SendMessage": (params) => ({
+      MessageId: `flush-${Math.random().toString(16).slice(2)}`,
+      MD5OfMessageBody: createHash("md5").update(String(params.MessageBody)).digest("hex"),
+    }),
   });
 }
 
@@ -102,7 +109,10 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(code: string): Promise<Harness> {
+async function harness(
+  code: string,
+  extraEnv: (fakeUrl: string) => Record<string, string> = () => ({}),
+): Promise<Harness> {
   // createSandbox builds the Lambda-like layout: var/task/__index.js, and only the AWS SDK under
   // var/runtime/node_modules. We run our own driver in it to time from before the require.
   const sandbox = createSandbox(code);
@@ -134,6 +144,7 @@ async function harness(code: string): Promise<Harness> {
               LAMBDA_TASK_ROOT: task,
               ...fakeAwsEnv(fake.url),
               TOPIC_ARN,
+              ...extraEnv(fake.url),
             },
             maxBuffer: 256 * 1024 * 1024,
             timeout: 600_000,
@@ -213,5 +224,56 @@ export async function measureWarm(code: string, events: number): Promise<WarmMea
     };
   } finally {
     await h.close();
+  }
+}
+
+export interface WarmWithStateMeasure {
+  /** Per-event handler time, the first (cold) invocation left out. */
+  perEventMs: number[];
+  events: number;
+  /** Alerts sent on their own (the first of each account's burst, and criticals). */
+  publishes: number;
+  /** Digest flushes scheduled on the event queue (one per account-minute). */
+  flushesScheduled: number;
+  /** DynamoDB calls over the whole run, warm-up included. */
+  dynamoCalls: number;
+}
+
+/**
+ * Warm time per event as deployed: with the state table (duplicate claims, storm buckets, digest
+ * entries) on a local DynamoDB (dynalite) and the event queue for digest flushes. The events arrive
+ * as one burst, so after each account's first alert the rest go to digests: the storm path.
+ * dynalite's own time is inside the figure; it is not the issue's target, which is measured without
+ * the state table.
+ */
+export async function measureWarmWithState(code: string, events: number): Promise<WarmWithStateMeasure> {
+  const dynamo = await startFakeDynamo();
+  const table = "root-activity-state-bench";
+  try {
+    await dynamo.createTable(table);
+    const h = await harness(code, (fakeUrl) => ({
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+      STATE_TABLE: table,
+      // The SQS client sends to the queue URL's host, so the URL points at the fake.
+      EVENT_QUEUE_URL: `${fakeUrl}/222222222222/events-abc1234`,
+    }));
+    const before = dynamo.requestCount();
+    try {
+      const batches = alertingEnvelopes(events + 1).map((e) => sqsBatch([e]));
+      const r = await h.run(batches);
+      if (r.failures > 0) throw new Error(`warm with state: ${r.failures} failed records`);
+      const count = (op: string) => h.fake.requests.filter((q) => q.operation === op).length;
+      return {
+        perEventMs: r.per.slice(1),
+        events,
+        publishes: count("Publish"),
+        flushesScheduled: count("SendMessage"),
+        dynamoCalls: dynamo.requestCount() - before,
+      };
+    } finally {
+      await h.close();
+    }
+  } finally {
+    await dynamo.close();
   }
 }

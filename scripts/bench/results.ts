@@ -1,7 +1,7 @@
 // The benchmark's raw figures, in three parts that can be measured by different runs, and how they
 // travel inside BENCHMARKS.md (a comment at the end) so a later run can keep the parts it skips.
 import * as fs from "node:fs";
-import type { ArchiveMeasure, ColdStartMeasure, WarmMeasure } from "./notifier";
+import type { ArchiveMeasure, ColdStartMeasure, WarmMeasure, WarmWithStateMeasure } from "./notifier";
 import type { SpokeMeasure } from "./spoke";
 
 export const PARTS = ["notifier", "scaling", "shards"] as const;
@@ -33,6 +33,8 @@ export interface NotifierPart extends Provenance {
   archive?: Omit<ArchiveMeasure, "code"> | Failed;
   cold?: ColdStartMeasure | Failed;
   warm?: WarmMeasure | Failed;
+  /** Absent in reports written before it was measured. */
+  warmWithState?: WarmWithStateMeasure | Failed;
 }
 
 export interface BaselineMeasure {
@@ -79,6 +81,11 @@ const END = "-->";
 /** Rounds fractions to 3 decimals (1 µs for milliseconds): exact enough, and short. */
 function compact(_key: string, value: unknown): unknown {
   return typeof value === "number" && !Number.isInteger(value) ? Math.round(value * 1e3) / 1e3 : value;
+}
+
+/** `results` as the report embeds them; the report renders from this, so it can be re-rendered exactly. */
+export function compacted(results: Results): Results {
+  return JSON.parse(JSON.stringify(results, compact)) as Results;
 }
 
 /** The comment that carries `results` at the end of the report. */

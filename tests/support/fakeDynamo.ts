@@ -7,6 +7,7 @@ const dynalite = require("dynalite") as (opts: { createTableMs: number }) => {
   listen(port: number, cb: () => void): void;
   address(): AddressInfo;
   close(cb?: () => void): void;
+  on(event: "request", listener: () => void): void;
 };
 
 export interface FakeDynamo {
@@ -14,11 +15,15 @@ export interface FakeDynamo {
   client: DynamoDBClient;
   /** Creates a table with the hub's key schema (pk, sk strings). */
   createTable(name: string): Promise<void>;
+  /** HTTP requests served so far (one per DynamoDB API call, retries included). */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
 export async function startFakeDynamo(): Promise<FakeDynamo> {
   const server = dynalite({ createTableMs: 0 });
+  let requests = 0;
+  server.on("request", () => requests++);
   await new Promise<void>((resolve) => server.listen(0, resolve));
   const url = `http://127.0.0.1:${server.address().port}`;
   const client = new DynamoDBClient({
@@ -45,6 +50,7 @@ export async function startFakeDynamo(): Promise<FakeDynamo> {
         }),
       );
     },
+    requestCount: () => requests,
     close: () =>
       new Promise<void>((resolve) => {
         client.destroy();

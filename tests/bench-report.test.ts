@@ -1,0 +1,60 @@
+// BENCHMARKS.md is generated: these tests keep it what the renderer makes of its own raw figures
+// (so a hand edit, or a renderer change without a re-render, fails) and check the verdict logic.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { renderReport } from "../scripts/bench/report";
+import { extract, type NotifierPart, type Results } from "../scripts/bench/results";
+
+const REPORT = path.join(__dirname, "..", "BENCHMARKS.md");
+
+function summaryRow(report: string, figure: string): string[] {
+  const row = report.split("\n").find((l) => l.startsWith(`| ${figure}`));
+  if (!row) throw new Error(`no summary row starting with "${figure}"`);
+  return row.split(" | ").map((c) => c.replace(/^\| |\s*\|$/g, ""));
+}
+
+function notifierResults(zippedBytes: number): Results {
+  const notifier: NotifierPart = {
+    started: "2026-11-21T00:00:00.000Z",
+    finished: "2026-11-21T00:01:00.000Z",
+    command: "npm run bench -- --only notifier",
+    revision: "abc1234",
+    machine: "2 CPUs",
+    node: "v22.0.0",
+    archive: { entries: ["__index.js"], codeBytes: 40_000, zippedBytes },
+    cold: {
+      requireToPublishMs: [90, 100, 110],
+      requireMs: [1, 1, 1],
+      processToPublishMs: [110, 120, 130],
+      publishes: 3,
+    },
+    warm: { perEventMs: [1.5, 2, 2.5], events: 3, publishes: 4, describeAccountCalls: 1 },
+    warmWithState: { perEventMs: [5, 6, 7], events: 3, publishes: 2, flushesScheduled: 1, dynamoCalls: 16 },
+  };
+  return { version: 1, notifier };
+}
+
+describe("BENCHMARKS.md", () => {
+  it("is exactly what the renderer makes of its embedded figures (re-render: npm run bench -- --render BENCHMARKS.md)", () => {
+    const text = fs.readFileSync(REPORT, "utf8");
+    const results = extract(REPORT);
+    expect(results?.notifier?.archive).toBeDefined();
+    expect(renderReport(results as Results)).toBe(text);
+  });
+});
+
+describe("bench report verdicts", () => {
+  it("fails the archive at 10,000 zipped bytes and passes it below", () => {
+    expect(summaryRow(renderReport(notifierResults(10_000)), "Notifier archive")[3]).toBe("**FAIL**");
+    expect(summaryRow(renderReport(notifierResults(9_999)), "Notifier archive")[3]).toBe("PASS");
+  });
+
+  it("reports the warm figure with the state table without a target, with its DynamoDB calls per event", () => {
+    const row = summaryRow(renderReport(notifierResults(9_000)), "Notifier warm with the state table");
+    expect(row[1]).toContain("6.00 ms median");
+    // 16 calls over 3 events plus the warm-up.
+    expect(row[1]).toContain("4.0 DynamoDB calls per event");
+    expect(row[3]).toBe("n/a");
+  });
+});
