@@ -5,14 +5,15 @@
 // lookups. The AWS SDK stays external: the Lambda runtime provides it.
 import * as path from "node:path";
 import Module from "node:module";
-import { buildSync } from "esbuild";
+import { buildSync, type BuildOptions } from "esbuild";
 
 export type NotifierHandler = (event: unknown, context?: unknown) => Promise<unknown>;
 
 export const NOTIFIER_ENTRY = path.join(__dirname, "..", "handler", "lambda.ts");
 
-export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
-  const result = buildSync({
+/** How the notifier is bundled; the benchmark builds with the same options to break the size down. */
+export function notifierBuildOptions(entry: string = NOTIFIER_ENTRY): BuildOptions & { write: false } {
+  return {
     entryPoints: [entry],
     bundle: true,
     platform: "node",
@@ -22,7 +23,11 @@ export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
     write: false,
     external: ["@aws-sdk/*"],
     logLevel: "silent",
-  });
+  };
+}
+
+export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
+  const result = buildSync(notifierBuildOptions(entry));
   const file = result.outputFiles[0];
   if (!file) throw new Error(`esbuild produced no output for ${entry}`);
   return file.text;

@@ -3,7 +3,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { archiveModules } from "../scripts/bench/archiveModules";
 import { renderReport } from "../scripts/bench/report";
+import { minifiedNotifierSource } from "../hub/notifierCode";
 import { extract, type NotifierPart, type Results } from "../scripts/bench/results";
 
 const REPORT = path.join(__dirname, "..", "BENCHMARKS.md");
@@ -56,5 +58,18 @@ describe("bench report verdicts", () => {
     // 16 calls over 3 events plus the warm-up.
     expect(row[1]).toContain("4.0 DynamoDB calls per event");
     expect(row[3]).toBe("n/a");
+  });
+});
+
+describe("notifier archive breakdown", () => {
+  it("attributes the bundle to handler modules only, with no third-party code inside", () => {
+    const shares = archiveModules(path.join(__dirname, ".."));
+    const bundle = minifiedNotifierSource();
+    for (const s of shares) expect(s.module).toMatch(/^handler\/[a-zA-Z]+\.ts$/);
+    expect(shares.map((s) => s.module)).toContain("handler/notifier.ts");
+    const attributed = shares.reduce((n, s) => n + s.minifiedBytes, 0);
+    // The rest is esbuild's few CommonJS helpers and separators.
+    expect(attributed).toBeLessThanOrEqual(bundle.length);
+    expect(attributed).toBeGreaterThan(bundle.length * 0.95);
   });
 });

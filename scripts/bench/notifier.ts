@@ -9,6 +9,7 @@ import { startFakeDynamo } from "../../tests/support/fakeDynamo";
 import { createSandbox, sqsBatch } from "../../tests/support/lambdaSandbox";
 import { REPO, runProgram } from "../../tests/support/program";
 import { zipArchive } from "../../tests/support/zip";
+import { archiveModules, type ModuleShare } from "./archiveModules";
 
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
 const FIXTURES = path.join(REPO, "tests", "fixtures");
@@ -18,6 +19,8 @@ export interface ArchiveMeasure {
   codeBytes: number;
   zippedBytes: number;
   code: string;
+  /** Absent in reports written before it was measured. */
+  modules?: ModuleShare[];
 }
 
 export async function measureArchive(): Promise<ArchiveMeasure> {
@@ -32,6 +35,7 @@ export async function measureArchive(): Promise<ArchiveMeasure> {
     code,
     codeBytes: Buffer.byteLength(code, "utf8"),
     zippedBytes: zipArchive({ "__index.js": code }).length,
+    modules: archiveModules(REPO),
   };
 }
 

@@ -297,6 +297,21 @@ export function renderReport(measured: Results): string {
           `${fmtInt(archive.zippedBytes)} bytes zipped.`,
         "",
       );
+      if (archive.modules && archive.modules.length > 0) {
+        lines.push(
+          "Where the bytes come from (`scripts/bench/archiveModules.ts`, from the esbuild source map): the",
+          "minified bytes of each module, and how much smaller the deflated bundle gets without them.",
+          "Modules share strings and names, which compress together, so the column does not add up to",
+          "the total.",
+          "",
+          "| module | minified bytes | deflated bytes |",
+          "|---|---|---|",
+          ...archive.modules.map(
+            (m) => `| \`${m.module}\` | ${fmtInt(m.minifiedBytes)} | ${fmtInt(m.deflatedBytes)} |`,
+          ),
+          "",
+        );
+      }
     }
     if (cold && !hasError(cold)) {
       lines.push(
