@@ -360,10 +360,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     payload: unknown,
     sqsMessageId: string | undefined,
   ): Promise<void> {
+    // The name lookup overlaps the state store's round trips (a cold container pays both). It never
+    // rejects, and every path awaits it: a request left pending would be frozen with the container.
+    const naming = accountName(f.accountId);
     const r = await route(f, initial, base);
     if (r.route === "duplicate") {
       metric("DuplicatesSuppressed");
       log({ ...base, level: "info", msg: "duplicate delivery; already notified" });
+      await naming;
       return;
     }
     if (r.route === "digested") {
@@ -376,10 +380,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         severity: r.verdict.severity,
       });
       if (deps.store) await settle(deps.store, eventKey(f), true);
+      await naming;
       return;
     }
     const verdict = r.verdict;
-    const name = await accountName(f.accountId);
+    const name = await naming;
     try {
       await publish(
         (caps) => {

@@ -253,6 +253,12 @@ async function main(): Promise<void> {
       } catch (err) {
         part.cold = { error: errorOf(err) };
       }
+      progress(`notifier cold start with the state table, ${o.coldRuns} fresh processes`);
+      try {
+        part.coldWithState = await measureColdStart(code, o.coldRuns, { stateTable: true });
+      } catch (err) {
+        part.coldWithState = { error: errorOf(err) };
+      }
       progress(`notifier warm, ${o.warmEvents} events`);
       try {
         part.warm = await measureWarm(code, o.warmEvents);
@@ -329,6 +335,7 @@ async function main(): Promise<void> {
   const failures = [
     r.notifier?.archive,
     r.notifier?.cold,
+    r.notifier?.coldWithState,
     r.notifier?.warm,
     r.notifier?.warmWithState,
   ].filter((x) => hasError(x));

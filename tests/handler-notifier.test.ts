@@ -337,11 +337,12 @@ describe("publish failures", () => {
     expect(aborted).toBe(true);
   });
 
-  it("a full batch with every dependency hanging ends at the sum of the caps, not 10x", async () => {
+  it("a full batch with every dependency hanging ends at the worst case of the caps, not 10x", async () => {
     vi.useFakeTimers();
     const hang = () => new Promise<never>(() => undefined);
-    // The claim succeeds, then every other store call hangs, as do the lookup and the webhook; the
-    // publish succeeds a moment before its deadline. That walks every cap of the budget once.
+    // The claim succeeds, then every other store call hangs, as do the lookup (side by side with the
+    // store) and the webhook; the publish succeeds a moment before its deadline. That walks every cap
+    // of the budget once.
     const store = new Proxy({} as StateStore, {
       get: (_t, prop) => (prop === "claimEvent" ? async () => "claimed" : hang),
     });
@@ -541,5 +542,72 @@ describe("logging", () => {
     });
     await h.notifier.handle(rootEvent());
     expect(h.published).toHaveLength(1);
+  });
+});
+
+describe("account-name lookup beside the state store", () => {
+  const after = <T>(ms: number, value: T) =>
+    new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+
+  /** A store that answers at once, except for the claim, which takes `claimMs`. */
+  function store(claimMs: number, bucketCount: number): StateStore {
+    const now: Partial<StateStore> = {
+      claimEvent: () => after(claimMs, "claimed" as const),
+      bumpBucket: async () => ({ n: bucketCount, closed: false }),
+      bucketCount: async () => 0,
+      addDigestEntry: async () => undefined,
+      bucketState: async () => ({ closed: false, scheduled: true, sent: false }),
+      markEventDone: async () => undefined,
+      releaseEvent: async () => undefined,
+    };
+    return new Proxy(now as StateStore, {
+      get: (t, prop) =>
+        (t as unknown as Record<string | symbol, unknown>)[prop] ??
+        (() => Promise.reject(new Error(`unexpected ${String(prop)}`))),
+    });
+  }
+
+  it("looks the name up while the store decides: a 1 s claim and a 1 s lookup publish after 1 s, not 2 s", async () => {
+    vi.useFakeTimers();
+    const h = harness({
+      store: store(1000, 1),
+      lookupAccountName: (id) => after(1000, `name-of-${id}`),
+    });
+    const pending = h.notifier.handle(sqs(JSON.stringify(rootEvent())));
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.published).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(h.published).toHaveLength(1);
+    expect(h.published[0]?.subject).toContain("name-of-");
+    await vi.advanceTimersByTimeAsync(2000);
+    await pending;
+  });
+
+  it("a digested event waits for its lookup before returning, so no request is left to freeze", async () => {
+    vi.useFakeTimers();
+    const lookups: string[] = [];
+    const h = harness({
+      store: store(0, 2),
+      scheduleFlush: async () => undefined,
+      lookupAccountName: (id) => {
+        lookups.push(id);
+        return after(500, `name-of-${id}`);
+      },
+    });
+    const readOnly = JSON.stringify(rootEvent({ eventName: "GetAccountSummary", readOnly: true }));
+    let settled = false;
+    const pending = h.notifier.handle(sqs(readOnly)).finally(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(settled).toBe(true);
+    await pending;
+    expect(h.published).toHaveLength(0);
+    expect(h.logs.some((l) => l.msg === "held for the account's digest")).toBe(true);
+    // The name is cached for the account's next alert.
+    const next = h.notifier.handle(sqs(JSON.stringify(rootEvent({ eventID: "another-event-id" }))));
+    await vi.advanceTimersByTimeAsync(10);
+    await next;
+    expect(lookups).toHaveLength(1);
   });
 });

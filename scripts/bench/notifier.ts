@@ -113,10 +113,7 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(
-  code: string,
-  extraEnv: (fakeUrl: string) => Record<string, string> = () => ({}),
-): Promise<Harness> {
+async function harness(code: string, extraEnv: EnvFor = () => ({})): Promise<Harness> {
   // createSandbox builds the Lambda-like layout: var/task/__index.js, and only the AWS SDK under
   // var/runtime/node_modules. We run our own driver in it to time from before the require.
   const sandbox = createSandbox(code);
@@ -178,29 +175,84 @@ export interface ColdStartMeasure {
   publishes: number;
 }
 
-export async function measureColdStart(code: string, runs: number): Promise<ColdStartMeasure> {
-  const h = await harness(code);
+/** The envelope moved into another account, so each cold start in one state table is a first event. */
+function inAccount(envelope: unknown, accountId: string): unknown {
+  const e = structuredClone(envelope) as Record<string, unknown>;
+  e.account = accountId;
+  const detail = e.detail as Record<string, unknown> | undefined;
+  if (detail && typeof detail === "object") {
+    detail.recipientAccountId = accountId;
+    const identity = detail.userIdentity as Record<string, unknown> | undefined;
+    if (identity && typeof identity === "object") identity.accountId = accountId;
+  }
+  return e;
+}
+
+/**
+ * `runs` fresh processes, each publishing one alert. With `stateTable`, as deployed: each event is
+ * from its own account, so it is the first of its burst and goes out alone after its claim and
+ * storm-bucket calls.
+ */
+export async function measureColdStart(
+  code: string,
+  runs: number,
+  { stateTable = false }: { stateTable?: boolean } = {},
+): Promise<ColdStartMeasure> {
   const out: ColdStartMeasure = {
     requireToPublishMs: [],
     requireMs: [],
     processToPublishMs: [],
     publishes: 0,
   };
-  try {
-    const [event] = alertingEnvelopes(1);
-    for (let i = 0; i < runs; i++) {
-      const r = await h.run([sqsBatch([event])]);
-      if (r.failures > 0) throw new Error("cold start: the publish failed");
-      out.requireToPublishMs.push(r.firstDone - r.tRequire);
-      out.requireMs.push(r.tLoaded - r.tRequire);
-      out.processToPublishMs.push(r.firstDone);
+  await withOptionalStateTable(stateTable, async (env) => {
+    const h = await harness(code, env);
+    try {
+      const events = alertingEnvelopes(runs).map((e, i) => inAccount(e, String(210000000000 + i)));
+      for (const event of events) {
+        const r = await h.run([sqsBatch([event])]);
+        if (r.failures > 0) throw new Error("cold start: the publish failed");
+        out.requireToPublishMs.push(r.firstDone - r.tRequire);
+        out.requireMs.push(r.tLoaded - r.tRequire);
+        out.processToPublishMs.push(r.firstDone);
+      }
+      out.publishes = h.fake.requests.filter((q) => q.operation === "Publish").length;
+      if (out.publishes !== runs) throw new Error(`cold start: ${out.publishes} publishes for ${runs} runs`);
+    } finally {
+      await h.close();
     }
-    out.publishes = h.fake.requests.filter((q) => q.operation === "Publish").length;
-    if (out.publishes !== runs) throw new Error(`cold start: ${out.publishes} publishes for ${runs} runs`);
-  } finally {
-    await h.close();
-  }
+  });
   return out;
+}
+
+type EnvFor = (fakeUrl: string) => Record<string, string>;
+
+/** Runs `fn` with the notifier's state-table environment on a fresh local DynamoDB, or without. */
+async function withOptionalStateTable<T>(
+  enabled: boolean,
+  fn: (env: EnvFor, dynamoCalls: () => number) => Promise<T>,
+): Promise<T> {
+  if (!enabled)
+    return fn(
+      () => ({}),
+      () => 0,
+    );
+  const dynamo = await startFakeDynamo();
+  const table = "root-activity-state-bench";
+  try {
+    await dynamo.createTable(table);
+    const before = dynamo.requestCount();
+    return await fn(
+      (fakeUrl) => ({
+        AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+        STATE_TABLE: table,
+        // The SQS client sends to the queue URL's host, so the URL points at the fake.
+        EVENT_QUEUE_URL: `${fakeUrl}/222222222222/events-abc1234`,
+      }),
+      () => dynamo.requestCount() - before,
+    );
+  } finally {
+    await dynamo.close();
+  }
 }
 
 export interface WarmMeasure {
@@ -251,17 +303,8 @@ export interface WarmWithStateMeasure {
  * the state table.
  */
 export async function measureWarmWithState(code: string, events: number): Promise<WarmWithStateMeasure> {
-  const dynamo = await startFakeDynamo();
-  const table = "root-activity-state-bench";
-  try {
-    await dynamo.createTable(table);
-    const h = await harness(code, (fakeUrl) => ({
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
-      STATE_TABLE: table,
-      // The SQS client sends to the queue URL's host, so the URL points at the fake.
-      EVENT_QUEUE_URL: `${fakeUrl}/222222222222/events-abc1234`,
-    }));
-    const before = dynamo.requestCount();
+  return withOptionalStateTable(true, async (env, dynamoCalls) => {
+    const h = await harness(code, env);
     try {
       const batches = alertingEnvelopes(events + 1).map((e) => sqsBatch([e]));
       const r = await h.run(batches);
@@ -272,12 +315,10 @@ export async function measureWarmWithState(code: string, events: number): Promis
         events,
         publishes: count("Publish"),
         flushesScheduled: count("SendMessage"),
-        dynamoCalls: dynamo.requestCount() - before,
+        dynamoCalls: dynamoCalls(),
       };
     } finally {
       await h.close();
     }
-  } finally {
-    await dynamo.close();
-  }
+  });
 }

@@ -32,6 +32,8 @@ export type Failed = { error: string };
 export interface NotifierPart extends Provenance {
   archive?: Omit<ArchiveMeasure, "code"> | Failed;
   cold?: ColdStartMeasure | Failed;
+  /** Absent in reports written before it was measured. */
+  coldWithState?: ColdStartMeasure | Failed;
   warm?: WarmMeasure | Failed;
   /** Absent in reports written before it was measured. */
   warmWithState?: WarmWithStateMeasure | Failed;
