@@ -1,18 +1,16 @@
 // The coverage report against the fake organization: what spoke outputs claim vs what the
 // organization has now (accounts created, suspended or excluded since the last deployment).
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { main, runCoverage, type CoverageDeps } from "../scripts/coverage";
 import { formatMarkdown, formatTable } from "../scripts/coverage/report";
 import { parseSpokeOutputs } from "../scripts/coverage/spokeOutputs";
 import { stackNames } from "../scripts/coverage/stackFiles";
 import { readSpokeConfig } from "../spoke/config";
 import { discoverAccounts } from "../spoke/discovery";
-import type { FakeAws } from "./support/fakeAws";
 import {
   ACCOUNTS_WITHOUT_ROLE,
   DEFAULT_ACCOUNT_IDS,
@@ -26,24 +24,12 @@ import {
   type FakeOrganization,
 } from "./support/fakeOrganization";
 import { runScript } from "./support/runScript";
+import { useScratch } from "./support/scratch";
 
 const ROOT = path.resolve(__dirname, "..");
 const REGIONS = ["us-east-1", "eu-west-1"];
 const INACTIVE = DEFAULT_ACCOUNT_IDS.filter((id) => !DEFAULT_ACTIVE_ACCOUNT_IDS.includes(id));
-const running: FakeAws[] = [];
-const tmpDirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((a) => a.close()));
-});
-afterAll(() => {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "ram-coverage-"));
-  tmpDirs.push(d);
-  return d;
-}
+const { running, tmpDir } = useScratch("coverage");
 
 type Config = Record<string, unknown>;
 const BASE: Config = {

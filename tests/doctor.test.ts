@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   formatTable,
   policyAdmitsOrganization,
@@ -14,7 +13,7 @@ import {
 } from "../scripts/doctor";
 import { loadStackConfig, stackFileName } from "../scripts/stackConfig";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
-import { fakeAwsEnv, type FakeAws } from "./support/fakeAws";
+import { fakeAwsEnv } from "./support/fakeAws";
 import {
   ACCOUNTS_WITHOUT_ROLE,
   DEFAULT_ACTIVE_ACCOUNT_IDS,
@@ -30,21 +29,9 @@ import {
   startFakeOrganization,
 } from "./support/fakeOrganization";
 import { runScript } from "./support/runScript";
+import { useScratch } from "./support/scratch";
 
-const running: FakeAws[] = [];
-const tmpDirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((a) => a.close()));
-});
-afterAll(() => {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "ram-doctor-"));
-  tmpDirs.push(d);
-  return d;
-}
+const { running, tmpDir } = useScratch("doctor");
 
 function spokeConfig(values: Record<string, unknown>): SpokeConfig {
   return readSpokeConfig({

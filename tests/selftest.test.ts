@@ -3,12 +3,11 @@
 // region with a forwarding rule, with that account's credentials) makes the "notifier" write the
 // log lines of handler/selfTest.ts, in Lambda's Text format, into the hub account's log group.
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { STSClient } from "@aws-sdk/client-sts";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SELF_TEST_DETAIL_TYPE, SELF_TEST_LOG, SELF_TEST_SOURCE } from "../handler/selfTest";
 import { main, resolveOptions } from "../scripts/selftest";
 import { parseNotifierLine, traceOf } from "../scripts/selftest/notifierLog";
@@ -30,6 +29,7 @@ import {
   startFakeOrganization,
 } from "./support/fakeOrganization";
 import { runScript } from "./support/runScript";
+import { useScratch } from "./support/scratch";
 
 const LOG_GROUP = "/aws/lambda/notifier-logs-abc1234";
 const HUB: HubTarget = {
@@ -68,20 +68,7 @@ interface Pipeline {
   requests(op: string): RecordedRequest[];
 }
 
-const running: FakeAws[] = [];
-const tmpDirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((a) => a.close()));
-});
-afterAll(() => {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), "ram-selftest-"));
-  tmpDirs.push(d);
-  return d;
-}
+const { running, tmpDir } = useScratch("selftest");
 
 /**
  * The fake hub. `rules` are the member accounts x regions with a forwarding rule. Delivery happens
