@@ -18,7 +18,7 @@ import {
 } from "./support/fakeAws";
 import { startFakeDynamo, type FakeDynamo } from "./support/fakeDynamo";
 import { createSandbox, type Sandbox } from "./support/lambdaSandbox";
-import { runProgram } from "./support/program";
+import { runExampleHub } from "./support/program";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
@@ -95,12 +95,7 @@ function event(file: string, account: string, eventId: string, detail: Record<st
 }
 
 beforeAll(async () => {
-  const run = await runProgram({
-    stackFile: "Pulumi.hub.yaml",
-    overrides: { organizationId: "o-exampleorg1" },
-  });
-  if (run.error || !run.notifier) throw new Error(`program failed: ${run.error}\n${run.stderr}`);
-  sandbox = createSandbox(run.notifier.code);
+  sandbox = createSandbox((await runExampleHub()).code);
   fake = await startFakeAws();
   dynamo = await startFakeDynamo();
   const posts: string[] = [];

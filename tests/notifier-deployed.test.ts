@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws } from "./support/fakeAws";
 import { createSandbox, sqsBatch, type Sandbox } from "./support/lambdaSandbox";
-import { runProgram } from "./support/program";
+import { runExampleHub } from "./support/program";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
@@ -30,12 +30,7 @@ const env = (): Record<string, string> => ({ ...fakeAwsEnv(fake.url), TOPIC_ARN 
 const publishes = () => fake.requests.filter((r) => r.service === "sns" && r.operation === "Publish");
 
 beforeAll(async () => {
-  const run = await runProgram({
-    stackFile: "Pulumi.hub.yaml",
-    overrides: { organizationId: "o-exampleorg1" },
-  });
-  if (run.error || !run.notifier) throw new Error(`program failed: ${run.error}\n${run.stderr}`);
-  sandbox = createSandbox(run.notifier.code);
+  sandbox = createSandbox((await runExampleHub()).code);
   fake = await startFakeAws();
 });
 afterAll(async () => fake?.close());

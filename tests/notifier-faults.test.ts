@@ -28,7 +28,7 @@ import {
 import { MAX_RECEIVE_COUNT } from "../hub/hub";
 import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws, type Responders } from "./support/fakeAws";
 import { createSandbox, sqsBatch, type InvocationResult, type Sandbox } from "./support/lambdaSandbox";
-import { one, parseJson, runProgram, type ProgramRun } from "./support/program";
+import { one, parseJson, runExampleHub, type ProgramRun } from "./support/program";
 import { structureOf } from "./support/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -46,13 +46,9 @@ let run: ProgramRun;
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  run = await runProgram({
-    stackFile: "Pulumi.hub.yaml",
-    stack: "hub",
-    overrides: { organizationId: "o-exampleorg1" },
-  });
-  if (run.error || !run.notifier) throw new Error(`program failed: ${run.error}\n${run.stderr}`);
-  sandbox = createSandbox(run.notifier.code);
+  let code: string;
+  ({ run, code } = await runExampleHub());
+  sandbox = createSandbox(code);
 });
 
 /** An Organizations that names the accounts it knows. */

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../tests/support/fakeAws";
 import { startFakeDynamo } from "../../tests/support/fakeDynamo";
 import { createSandbox, sqsBatch } from "../../tests/support/lambdaSandbox";
-import { REPO, runProgram } from "../../tests/support/program";
+import { REPO, runExampleHub } from "../../tests/support/program";
 import { zipArchive } from "../../tests/support/zip";
 import { archiveModules, type ModuleShare } from "./archiveModules";
 
@@ -24,12 +24,7 @@ export interface ArchiveMeasure {
 }
 
 export async function measureArchive(): Promise<ArchiveMeasure> {
-  const run = await runProgram({
-    stackFile: "Pulumi.hub.yaml",
-    overrides: { organizationId: "o-exampleorg1" },
-  });
-  if (run.error || !run.notifier) throw new Error(`hub program failed: ${run.error}\n${run.stderr}`);
-  const { code, entries } = run.notifier;
+  const { code, entries } = await runExampleHub();
   return {
     entries,
     code,

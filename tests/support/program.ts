@@ -106,6 +106,17 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
   return run;
 }
 
+/** The example hub stack under mocks, with the notifier code it serializes: what users deploy. */
+export async function runExampleHub(): Promise<{ run: ProgramRun; code: string; entries: string[] }> {
+  const run = await runProgram({
+    stackFile: "Pulumi.hub.yaml",
+    stack: "hub",
+    overrides: { organizationId: "o-exampleorg1" },
+  });
+  if (run.error || !run.notifier) throw new Error(`hub program failed: ${run.error}\n${run.stderr}`);
+  return { run, ...run.notifier };
+}
+
 export function ofType(run: ProgramRun, type: string): RecordedResource[] {
   return run.resources.filter((r) => r.type === type);
 }
