@@ -1,8 +1,8 @@
 // Baseline for the spoke scaling benchmark: a trivial Pulumi program that registers `count` plain
 // aws.cloudwatch.EventRule resources under the same mocks as tests/support/programChild.ts (in its
 // lightweight mode), in its own process started the same way. Run by scripts/bench/baseline.ts.
-import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
+import { runChild, writeChildResult } from "../../tests/support/childResult";
 
 interface BaselineInput {
   count: number;
@@ -62,15 +62,7 @@ async function main(): Promise<void> {
     result.error = err instanceof Error ? err.message : String(err);
   }
   result.resources = resources;
-  result.wallMs = performance.now() - started;
-  result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
-  fs.writeFileSync(input.outFile, JSON.stringify(result));
+  writeChildResult(input.outFile, result, started);
 }
 
-void main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    fs.writeFileSync(input.outFile, JSON.stringify({ error: `baseline: ${String(err)}`, resources }));
-    process.exit(0);
-  },
-);
+runChild(main, input.outFile, "baseline", () => resources);

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { runChild, writeChildResult } from "./childResult";
 
 interface ChildInput {
   stackFile?: string;
@@ -195,15 +196,7 @@ async function main(): Promise<void> {
   result.invokes = invokes;
   result.notifier = notifier;
   // For benchmarks: the program run (require of index.ts to resolved outputs), and the peak RSS so far.
-  result.wallMs = performance.now() - started;
-  result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
-  fs.writeFileSync(input.outFile, JSON.stringify(result));
+  writeChildResult(input.outFile, result, started);
 }
 
-void main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    fs.writeFileSync(input.outFile, JSON.stringify({ error: `harness: ${String(err)}`, resources }));
-    process.exit(0);
-  },
-);
+runChild(main, input.outFile, "harness", () => resources);
