@@ -121,7 +121,7 @@ function accountLine(accountId: string | undefined, name: AccountName): string {
 
 function accountDoc(accountId: string | undefined, name: AccountName): Record<string, unknown> {
   return {
-    id: accountId ? oneLine(accountId, 100) : null,
+    id: docValue(accountId, 100),
     name: name.ok ? oneLine(name.name, 200) : null,
     ...(name.ok ? {} : { nameUnavailable: oneLine(name.reason, 300) }),
   };
@@ -146,6 +146,16 @@ function attributesOf(
   put("eventName", eventName);
   put("region", region);
   return out;
+}
+
+/** A sanitized, capped value for the JSON document, or null. */
+function docValue(v: string | undefined, cap: number): string | null {
+  return v ? oneLine(v, cap) : null;
+}
+
+/** Chat thread per account; anything but a 12-digit ID (an unreadable event's) threads as unknown. */
+function threadOf(accountId: string | undefined): string {
+  return `root-activity-${accountId !== undefined && /^\d{12}$/.test(accountId) ? accountId : "unknown"}`;
 }
 
 function field(v: string | undefined, cap: number, fallback = "not recorded"): string {
@@ -282,26 +292,26 @@ export function buildAlert(
     account: accountDoc(f.accountId, name),
     event: {
       name: oneLine(f.eventName, 300),
-      source: f.eventSource ? oneLine(f.eventSource, caps.field) : null,
-      id: f.eventId ? oneLine(f.eventId, caps.field) : null,
-      time: f.eventTime ? oneLine(f.eventTime, 100) : null,
-      region: f.region ? oneLine(f.region, caps.field) : null,
+      source: docValue(f.eventSource, caps.field),
+      id: docValue(f.eventId, caps.field),
+      time: docValue(f.eventTime, 100),
+      region: docValue(f.region, caps.field),
       result: resultOf(f),
       resultDetail: result,
       readOnly: f.readOnly ?? null,
       how: howLine(f, caps.field),
       mfaUsed: mfa ? mfa[1].startsWith("yes") : null,
-      sourceIp: f.sourceIp ? oneLine(f.sourceIp, caps.field) : null,
-      userAgent: f.userAgent ? oneLine(f.userAgent, caps.field) : null,
-      identityArn: f.arn ? oneLine(f.arn, caps.field) : null,
-      accessKeyId: f.accessKeyId ? oneLine(f.accessKeyId, 200) : null,
+      sourceIp: docValue(f.sourceIp, caps.field),
+      userAgent: docValue(f.userAgent, caps.field),
+      identityArn: docValue(f.arn, caps.field),
+      accessKeyId: docValue(f.accessKeyId, 200),
       requestParameters: params ?? null,
     },
     reason: oneLine(verdict.reason, caps.field),
     advice: verdict.advice,
     cloudTrailUrl: link ?? null,
-    envelopeId: f.envelopeId ? oneLine(f.envelopeId, 100) : null,
-    sqsMessageId: sqsMessageId ?? null,
+    envelopeId: docValue(f.envelopeId, 100),
+    sqsMessageId: docValue(sqsMessageId, 100),
     generatedAt: now.toISOString(),
   };
   const facts: [string, string][] = [
@@ -326,7 +336,7 @@ export function buildAlert(
       facts,
       nextSteps: [verdict.advice, link ? `Open the event in CloudTrail: ${link}` : ""].filter(Boolean),
       keywords: keywords(verdict.severity, f.eventName, f.accountId, f.region),
-      threadId: `root-activity-${f.accountId ?? "unknown"}`,
+      threadId: threadOf(f.accountId),
       ...(link ? { link } : {}),
     },
     attributes: attributesOf("alert", verdict.severity, f.accountId, name, f.eventName, f.region),
@@ -395,16 +405,16 @@ export function buildUnreadableAlert(
       problem: problemLine,
       account: accountDoc(partial.accountId, name),
       event: {
-        name: partial.eventName ? oneLine(partial.eventName, caps.field) : null,
-        id: partial.eventId ? oneLine(partial.eventId, caps.field) : null,
-        time: partial.eventTime ? oneLine(partial.eventTime, 100) : null,
-        region: partial.region ? oneLine(partial.region, caps.field) : null,
+        name: docValue(partial.eventName, caps.field),
+        id: docValue(partial.eventId, caps.field),
+        time: docValue(partial.eventTime, 100),
+        region: docValue(partial.region, caps.field),
       },
       advice: UNREADABLE_ADVICE,
       cloudTrailUrl: link ?? null,
       rawPayload: rawShown,
-      envelopeId: partial.envelopeId ? oneLine(partial.envelopeId, 100) : null,
-      sqsMessageId: sqsMessageId ?? null,
+      envelopeId: docValue(partial.envelopeId, 100),
+      sqsMessageId: docValue(sqsMessageId, 100),
       generatedAt: now.toISOString(),
     },
     chat: {
@@ -416,7 +426,7 @@ export function buildUnreadableAlert(
       ],
       nextSteps: [UNREADABLE_ADVICE],
       keywords: keywords(severity, "unreadable", partial.accountId),
-      threadId: `root-activity-${partial.accountId ?? "unknown"}`,
+      threadId: threadOf(partial.accountId),
       ...(link ? { link } : {}),
     },
     attributes: attributesOf(
@@ -475,13 +485,13 @@ export function buildTestAlert(t: SelfTestFacts, name: AccountName, now: Date, s
       kind: "test",
       severity: "test",
       title: subject,
-      testId: t.testId ?? null,
+      testId: docValue(t.testId, 100),
       account: accountDoc(t.accountId, name),
-      region: t.region ?? null,
-      via: t.via ?? null,
-      requestedBy: t.requestedBy ? oneLine(t.requestedBy, 200) : null,
-      envelopeId: t.envelopeId ?? null,
-      sqsMessageId: sqsMessageId ?? null,
+      region: docValue(t.region, 100),
+      via: docValue(t.via, 100),
+      requestedBy: docValue(t.requestedBy, 200),
+      envelopeId: docValue(t.envelopeId, 100),
+      sqsMessageId: docValue(sqsMessageId, 100),
       generatedAt: now.toISOString(),
     },
     chat: {

@@ -611,3 +611,48 @@ describe("account-name lookup beside the state store", () => {
     expect(lookups).toHaveLength(1);
   });
 });
+
+describe("oversized fields never stop an alert", () => {
+  const SNS_MAX_BYTES = 256 * 1024;
+  // JSON escapes a NUL as six bytes, and the chat card is JSON inside the JSON message: the worst case.
+  const HUGE_NULS = "\u0000".repeat(150_000);
+
+  function publishedBytes(h: ReturnType<typeof harness>): number {
+    const p = h.published[0];
+    if (!p) throw new Error("nothing was published");
+    return Buffer.byteLength(JSON.stringify(p.structure), "utf8");
+  }
+
+  it("an unreadable event with a 150,000-character account field is published within SNS's limit", async () => {
+    const h = harness();
+    // userIdentity.accountId is not a string, so the event is unreadable; its account is all NULs.
+    const envelope = {
+      id: "",
+      account: HUGE_NULS,
+      detail: { eventName: "X", userIdentity: { type: "Root", accountId: {} } },
+    };
+    await h.notifier.handle(envelope);
+    expect(h.published).toHaveLength(1);
+    expect(h.published[0]?.doc.kind).toBe("unreadable");
+    expect(publishedBytes(h)).toBeLessThan(SNS_MAX_BYTES);
+    const card = JSON.parse(h.published[0]?.structure.https ?? "{}") as { metadata: { threadId: string } };
+    expect(card.metadata.threadId).toBe("root-activity-unknown");
+  });
+
+  it("a self-test with 150,000-character fields is published, each field capped", async () => {
+    const h = harness();
+    const envelope = {
+      id: HUGE_NULS,
+      source: "root-activity-monitor.selftest",
+      account: "123456789012",
+      region: HUGE_NULS,
+      detail: { testId: HUGE_NULS, via: HUGE_NULS, requestedBy: HUGE_NULS },
+    };
+    await h.notifier.handle(envelope);
+    expect(h.published).toHaveLength(1);
+    expect(publishedBytes(h)).toBeLessThan(SNS_MAX_BYTES);
+    const doc = h.published[0]?.doc as Record<string, string>;
+    for (const key of ["testId", "region", "via", "envelopeId"])
+      expect(doc[key]?.length ?? 0).toBeLessThanOrEqual(200);
+  });
+});
