@@ -3,6 +3,7 @@
 // lightweight mode), in its own process started the same way. Run by scripts/bench/baseline.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { runChild, writeChildResult } from "../../tests/support/childResult";
+import type { RecordedResource } from "../../tests/support/program";
 
 interface BaselineInput {
   count: number;
@@ -11,13 +12,7 @@ interface BaselineInput {
 
 const input = JSON.parse(process.env.BENCH_BASELINE_INPUT ?? "{}") as BaselineInput;
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  provider?: string;
-}
-const resources: Recorded[] = [];
+const resources: RecordedResource[] = [];
 
 async function main(): Promise<void> {
   const region = "us-east-1";

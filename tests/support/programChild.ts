@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { runChild, writeChildResult } from "./childResult";
+import type { RecordedResource } from "./program";
 
 interface ChildInput {
   stackFile?: string;
@@ -46,13 +47,7 @@ function loadConfig(): Record<string, string> {
   return out;
 }
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  provider?: string;
-}
-const resources: Recorded[] = [];
+const resources: RecordedResource[] = [];
 const invokes: { token: string; inputs: unknown }[] = [];
 let notifier: { code: string; entries: string[] } | undefined;
 const pending: Promise<unknown>[] = [];
@@ -123,7 +118,12 @@ async function main(): Promise<void> {
           resources.push({ type: args.type, name: args.name, inputs: { name: stackName } });
           return { id: stackName, state: { name: stackName, outputs } };
         }
-        const rec: Recorded = { type: args.type, name: args.name, inputs: {}, provider: args.provider };
+        const rec: RecordedResource = {
+          type: args.type,
+          name: args.name,
+          inputs: {},
+          provider: args.provider,
+        };
         resources.push(rec);
         if (args.type === "aws:lambda/function:Function" && !input.lightweight) {
           const code = args.inputs.code as { assets: Promise<Record<string, { text?: Promise<string> }>> };
