@@ -1,5 +1,6 @@
 // What every command-line script here shares: the error class for exit code 2, readable error
-// text, and the entry point that turns main()'s result into the process exit code.
+// text, strict flag parsing, and the entry point that turns main()'s result into the process exit code.
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 
 /** A problem with the arguments, the config or the outputs: exit code 2. */
 export class UsageError extends Error {
@@ -11,6 +12,15 @@ export class UsageError extends Error {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** node:util parseArgs in strict mode; an unknown or malformed flag is a UsageError. */
+export function parseFlags<const T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true }).values;
+  } catch (err) {
+    throw new UsageError(errorMessage(err));
+  }
 }
 
 /** Runs `main` as the script's entry point: its result is the exit code; a crash exits 2. */

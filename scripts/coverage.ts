@@ -5,7 +5,6 @@
 // watch. Prints covered / missing / excluded / suspended as a table, or Markdown with --markdown.
 // Exit code: 0 nothing missing, 1 something is missing, 2 the report could not run.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
@@ -22,7 +21,7 @@ import { parseSpokeOutputs } from "./coverage/spokeOutputs";
 import { spokeStackNames } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
 import { loadStackConfig } from "./stackConfig";
-import { UsageError, errorMessage, runMain } from "./cli";
+import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
 
 const USAGE = `Usage: npm run coverage -- (--stack <spoke> [--stack <spoke> ...] | --all)
                         [--outputs <file.json> | --outputs-dir <dir>] [--markdown] [--dir <project dir>]
@@ -131,24 +130,15 @@ export function parseCoverageArgs(
   argv: string[],
   cwd: string = process.cwd(),
 ): (CoverageOptions & { markdown: boolean }) | "help" {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string", short: "s", multiple: true },
-        all: { type: "boolean" },
-        outputs: { type: "string" },
-        "outputs-dir": { type: "string" },
-        markdown: { type: "boolean" },
-        dir: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new UsageError(errorMessage(err));
-  }
+  const values = parseFlags(argv, {
+    stack: { type: "string", short: "s", multiple: true },
+    all: { type: "boolean" },
+    outputs: { type: "string" },
+    "outputs-dir": { type: "string" },
+    markdown: { type: "boolean" },
+    dir: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   const dir = values.dir ?? cwd;
   const named = values.stack ?? [];

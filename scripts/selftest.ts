@@ -7,7 +7,6 @@
 // Exit code: 0 passed, 1 a stage failed, 2 the self-test could not run (bad arguments or config).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
 import { loadStackConfig, stackFileName } from "./stackConfig";
 import {
@@ -23,7 +22,7 @@ import {
   requireStringOutput,
   type StackOutputs,
 } from "./selftest/stackOutputs";
-import { UsageError, errorMessage, runMain } from "./cli";
+import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 export const DEFAULT_POLL_SECONDS = 5;
@@ -98,26 +97,17 @@ interface Parsed {
 }
 
 function parse(argv: string[]): Parsed | "help" {
-  let values;
-  try {
-    values = parseArgs({
-      args: argv,
-      options: {
-        stack: { type: "string", short: "s" },
-        account: { type: "string" },
-        region: { type: "string" },
-        "hub-stack": { type: "string" },
-        outputs: { type: "string" },
-        timeout: { type: "string" },
-        "poll-interval": { type: "string" },
-        dir: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }).values;
-  } catch (err) {
-    throw new UsageError(errorMessage(err));
-  }
+  const values = parseFlags(argv, {
+    stack: { type: "string", short: "s" },
+    account: { type: "string" },
+    region: { type: "string" },
+    "hub-stack": { type: "string" },
+    outputs: { type: "string" },
+    timeout: { type: "string" },
+    "poll-interval": { type: "string" },
+    dir: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   if (!values.stack) throw new UsageError("--stack is required.");
   if (values.account === undefined) {
