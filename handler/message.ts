@@ -5,7 +5,16 @@ import type { PartialFacts, RootEventFacts, SelfTestFacts } from "./classify";
 import { CONSOLE_INVOKED_BY } from "./rootEvent";
 import { SELF_TEST_SOURCE } from "./selfTest";
 import { UNREADABLE_ADVICE, UNREADABLE_SEVERITY, type Severity, type SeverityVerdict } from "./severity";
-import { asciiOnly, block, capBytes, oneLine, toSnsSubject, truncateAscii, utf8Bytes } from "./text";
+import {
+  asciiOnly,
+  block,
+  capBytes,
+  isAccountId,
+  oneLine,
+  toSnsSubject,
+  truncateAscii,
+  utf8Bytes,
+} from "./text";
 
 /** Size caps in UTF-8 bytes. formats.ts scales them down when the whole SNS message would not fit. */
 export interface Caps {
@@ -155,7 +164,7 @@ function docValue(v: string | undefined, cap: number): string | null {
 
 /** Chat thread per account; anything but a 12-digit ID (an unreadable event's) threads as unknown. */
 function threadOf(accountId: string | undefined): string {
-  return `root-activity-${accountId !== undefined && /^\d{12}$/.test(accountId) ? accountId : "unknown"}`;
+  return `root-activity-${isAccountId(accountId) ? accountId : "unknown"}`;
 }
 
 function field(v: string | undefined, cap: number, fallback = "not recorded"): string {

@@ -43,7 +43,7 @@ import {
   type FlushRequest,
   type StateStore,
 } from "./stateStore";
-import { isValidSnsSubject, oneLine, toSnsSubject, wellFormed } from "./text";
+import { isAccountId, isValidSnsSubject, oneLine, toSnsSubject, wellFormed } from "./text";
 
 export interface PublishInput {
   topicArn: string;
@@ -182,8 +182,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   async function accountName(id: string | undefined): Promise<AccountName> {
     if (id === undefined || id === "") return { ok: false, reason: "no account ID in the event" };
-    if (!/^\d{12}$/.test(id))
-      return { ok: false, reason: `"${oneLine(id, 40)}" is not a 12-digit account ID` };
+    if (!isAccountId(id)) return { ok: false, reason: `"${oneLine(id, 40)}" is not a 12-digit account ID` };
     const hit = cache[id];
     if (hit?.name !== undefined) return { ok: true, name: hit.name };
     if (hit?.failedAt !== undefined && now().getTime() - hit.failedAt < NAME_FAILURE_RETRY_AFTER_MS) {
@@ -300,12 +299,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         );
         verdict = escalateForFailures(verdict, count);
       }
-      if (
-        verdict.severity === "critical" ||
-        !f.accountId ||
-        !/^\d{12}$/.test(f.accountId) ||
-        !deps.scheduleFlush
-      ) {
+      if (verdict.severity === "critical" || !isAccountId(f.accountId) || !deps.scheduleFlush) {
         if (f.accountId) await store.bumpBucket(f.accountId, bucketOf(t), t).catch(() => undefined);
         return { route: "alone", verdict, claimKey: key };
       }

@@ -3,6 +3,7 @@
 // expires (TTL), so state cannot grow without bound. Any failure here makes the notifier send the
 // alert anyway: a duplicate beats a miss. No Pulumi imports: serialized into the Lambda.
 import type { DigestEntry } from "./digest";
+import { isAccountId } from "./text";
 
 export interface BucketState {
   closed: boolean;
@@ -70,8 +71,7 @@ export function isFlushRequest(v: unknown): v is FlushRequest {
   const o = v as Record<string, unknown>;
   return (
     o.rootActivityMonitor === "digest-flush" &&
-    typeof o.accountId === "string" &&
-    /^\d{12}$/.test(o.accountId) &&
+    isAccountId(o.accountId) &&
     typeof o.bucket === "number" &&
     Number.isInteger(o.bucket)
   );
