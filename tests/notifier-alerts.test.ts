@@ -2,7 +2,6 @@
 // resolves only the AWS SDK, against local SNS/Organizations/SQS/SSM (fakeAws), a local DynamoDB
 // (dynalite) and a local webhook. Severity classes, attributes, every protocol body, storm control,
 // duplicates and a state store that is down.
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -132,10 +131,6 @@ beforeEach(async () => {
     return { Account: { Id: id, Name: `acct-${id.slice(-4)}`, Status: "ACTIVE" } };
   });
   fake.on("sns:Publish", () => `<MessageId>${Math.random().toString(16).slice(2)}</MessageId>`);
-  fake.on("sqs:SendMessage", (params) => ({
-    MessageId: `flush-${Math.random().toString(16).slice(2)}`,
-    MD5OfMessageBody: createHash("md5").update(String(params.MessageBody)).digest("hex"),
-  }));
   fake.on("ssm:GetParameter", (params) => {
     expect(params).toMatchObject({ Name: WEBHOOK_PARAMETER, WithDecryption: true });
     return { Parameter: { Name: WEBHOOK_PARAMETER, Type: "SecureString", Value: webhook.url, Version: 1 } };

@@ -1,7 +1,6 @@
 // Notifier figures: the code archive the hub program builds, cold start in fresh processes, and
 // warm time per event, all against a local SNS/Organizations endpoint (tests/support/fakeAws.ts).
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../tests/support/fakeAws";
@@ -59,11 +58,6 @@ async function startFake(): Promise<FakeAws> {
       const id = String(params.AccountId);
       return { Account: { Id: id, Name: `account-${id.slice(-4)}`, Status: "ACTIVE" } };
     },
-    // The SDK checks the body's MD5 in the answer.
-    "sqs:SendMessage": (params) => ({
-      MessageId: `flush-${Math.random().toString(16).slice(2)}`,
-      MD5OfMessageBody: createHash("md5").update(String(params.MessageBody)).digest("hex"),
-    }),
   });
 }
 

@@ -1,6 +1,7 @@
 // A local HTTP endpoint that stands in for AWS services in tests. Point the SDK at it with
 // AWS_ENDPOINT_URL_<SERVICE>. It speaks both protocols our clients use: JSON 1.1 (Organizations,
 // EventBridge) and the query protocol (SNS, STS), and records every request it answers.
+import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -56,6 +57,11 @@ function xmlEscape(s: string): string {
 
 export const defaultResponders: Responders = {
   "sns:Publish": () => `<MessageId>${Math.random().toString(16).slice(2)}</MessageId>`,
+  // The SDK checks the body's MD5 in the answer.
+  "sqs:SendMessage": (params) => ({
+    MessageId: `msg-${Math.random().toString(16).slice(2)}`,
+    MD5OfMessageBody: createHash("md5").update(String(params.MessageBody)).digest("hex"),
+  }),
 };
 
 export async function startFakeAws(responders: Responders = {}): Promise<FakeAws> {
