@@ -1,24 +1,12 @@
-// Preload that compiles TypeScript exactly as `pulumi up` does: Pulumi's own choice of ts-node and
-// typescript, the project's tsconfig, the same compiler option defaults. The serialized notifier
-// therefore matches what users deploy (esbuild-based loaders emit different CommonJS).
+// Preload that compiles TypeScript exactly as `pulumi up` does (pulumiHost.js): Pulumi's own choice
+// of ts-node and typescript, the project's tsconfig, the same compiler option defaults, the same
+// decision to type-check or not. The serialized notifier therefore matches what users deploy
+// (esbuild-based loaders emit different CommonJS).
 "use strict";
 const path = require("path");
-const tsutils = require("@pulumi/pulumi/tsutils");
+const { pulumiTsNode } = require("./pulumiHost");
 
-const project = path.join(__dirname, "..", "..", "tsconfig.json");
-const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
-const compilerOptions = tsutils.loadTypeScriptCompilerOptions(project);
-require(tsnodeRequire).register({
-  compiler: typescriptRequire,
-  // Pulumi type-checks by default; the suite runs `tsc --noEmit` separately, and the emitted code is the same.
-  transpileOnly: true,
-  project,
-  skipProject: false,
-  compilerOptions: {
-    target: "ES2020",
-    module: "nodenext",
-    moduleResolution: "nodenext",
-    sourceMap: "true",
-    ...compilerOptions,
-  },
-});
+// The host's decision from the project's own settings (tsconfig.json, PULUMI_NODEJS_* variables),
+// so the suite compiles as users' `pulumi preview` does: transpile-only, as shipped (README).
+const { tsnodeRequire, options } = pulumiTsNode(path.join(__dirname, "..", ".."));
+require(tsnodeRequire).register(options);
