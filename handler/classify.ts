@@ -5,12 +5,34 @@
 // anomaly and is reported, never dropped. Only a well-formed event that is clearly not root, or clearly
 // AWS acting on its own, is skipped. detail-type and source are NOT checked: they are the rule's job,
 // and some real envelopes carry placeholders there.
-import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
+import {
+  ASSUME_ROOT,
+  CONSOLE_INVOKED_BY,
+  ROOT_IDENTITY_TYPE,
+  STS_EVENT_SOURCE,
+  TARGET_COPY_IDENTITY_TYPE,
+  TEMPORARY_KEY_PREFIX,
+} from "./rootEvent";
 import { SELF_TEST_SOURCE } from "./selfTest";
 import { severityFor, type SeverityVerdict } from "./severity";
 
+/**
+ * How root was reached: its own credentials (password, long-term key, or a federated session root
+ * minted with them), a temporary root session (ASIA key), or the AssumeRoot call that opens one.
+ */
+export type RootAccess = "root-credentials" | "root-session" | "assume-root";
+
 /** Everything the alert shows about a readable event. Strings are raw; the message sanitizes them. */
 export interface RootEventFacts {
+  access: RootAccess;
+  /** userIdentity.sessionContext.sessionIssuer: type Root for sessions root minted with GetFederationToken. */
+  issuerType?: string;
+  issuerArn?: string;
+  sourceIdentity?: string;
+  /** AssumeRoot: requestParameters.targetPrincipal, the task policy's name and the session's access key. */
+  targetAccount?: string;
+  taskPolicy?: string;
+  issuedKey?: string;
   envelopeId?: string;
   eventId?: string;
   eventName: string;
@@ -224,8 +246,18 @@ export function decide(input: unknown): Decision {
   const attributes = session
     ? r.object(session, "attributes", "detail.userIdentity.sessionContext.attributes")
     : undefined;
+  const issuer = isObject(session?.sessionIssuer) ? session.sessionIssuer : {};
+  const task = isObject(request?.taskPolicyArn) ? str(request.taskPolicyArn.arn) : undefined;
+  const credentials = isObject(response?.credentials) ? response.credentials : {};
 
   const facts: RootEventFacts = {
+    access: "root-credentials",
+    issuerType: str(issuer.type),
+    issuerArn: str(issuer.arn),
+    sourceIdentity: str(session?.sourceIdentity) ?? str(response?.sourceIdentity),
+    targetAccount: str(request?.targetPrincipal),
+    taskPolicy: task?.split("/").pop(),
+    issuedKey: str(credentials.accessKeyId),
     envelopeId: str(input.id),
     eventId: d("eventID"),
     eventName: eventName ?? "",
@@ -272,13 +304,18 @@ export function decide(input: unknown): Decision {
     return { decision: "skip", reason: `invokedBy ${invokedBy}: an AWS service acting on its own`, facts };
   }
   if (identityType === undefined) return unreadable("detail.userIdentity.type is missing", input);
-  if (identityType !== ROOT_IDENTITY_TYPE) {
+  const assume = eventName === ASSUME_ROOT && eventSource === STS_EVENT_SOURCE;
+  // The rules leave AssumeRoot's target-account copy out; should one arrive, the caller's record alerts.
+  if (assume ? identityType === TARGET_COPY_IDENTITY_TYPE : identityType !== ROOT_IDENTITY_TYPE && facts.issuerType !== ROOT_IDENTITY_TYPE) {
     return {
       decision: "skip",
-      reason: `userIdentity.type is ${identityType}, not ${ROOT_IDENTITY_TYPE}`,
+      reason: `userIdentity.type is ${identityType}, not ${assume ? "the caller of AssumeRoot" : ROOT_IDENTITY_TYPE}`,
       facts,
     };
   }
+  if (assume) facts.access = "assume-root";
+  else if (identityType === ROOT_IDENTITY_TYPE && facts.accessKeyId?.startsWith(TEMPORARY_KEY_PREFIX))
+    facts.access = "root-session";
   if (eventName === undefined || eventName === "") return unreadable("detail.eventName is missing", input);
 
   facts.failed =
@@ -292,6 +329,7 @@ export function decide(input: unknown): Decision {
     failed: facts.failed,
     mfaUsed: facts.mfaUsed,
     requestUserName,
+    taskPolicy: facts.taskPolicy,
   });
   return { decision: "alert", facts, verdict };
 }

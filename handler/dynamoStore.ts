@@ -6,9 +6,11 @@ import type { DigestEntry } from "./digest";
 import {
   BUCKET_TTL_SECONDS,
   EVENT_TTL_SECONDS,
+  ROOT_SESSION_TTL_SECONDS,
   SIGN_IN_FAILURE_TTL_SECONDS,
   timeKey,
   type BucketState,
+  type RootSession,
   type StateStore,
 } from "./stateStore";
 
@@ -38,6 +40,7 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
   const sdk = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
   const key = (pk: string, sk = ONE): Item => ({ pk: S(pk), sk: S(sk) });
   const bucketKey = (acct: string, b: number) => key(`bucket#${acct}#${b}`);
+  const sessionKey = (accessKeyId: string) => key(`root-session#${accessKeyId}`);
   const update = (k: Item, expr: string, values?: Item) =>
     client.send(
       new sdk.UpdateItemCommand({
@@ -229,6 +232,25 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
     },
     async markBucketSent(accountId, bucket) {
       await update(bucketKey(accountId, bucket), "SET sent = :yes", { ":yes": TRUE });
+    },
+    async putRootSession(accessKeyId, s, nowMs) {
+      await client.send(
+        new sdk.PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...sessionKey(accessKeyId),
+            session: S(JSON.stringify(s)),
+            expiresAt: expiry(nowMs, ROOT_SESSION_TTL_SECONDS),
+          },
+        }),
+      );
+    },
+    async getRootSession(accessKeyId) {
+      const out = await client.send(
+        new sdk.GetItemCommand({ TableName: tableName, Key: sessionKey(accessKeyId), ConsistentRead: true }),
+      );
+      const json = out.Item?.session?.S;
+      return json ? (JSON.parse(json) as RootSession) : undefined;
     },
   };
 }

@@ -2,9 +2,10 @@
 // body, stable JSON document, chat card content, routing attributes) that formats.ts renders per
 // protocol. No Pulumi imports: serialized into the Lambda.
 import type { PartialFacts, RootEventFacts, SelfTestFacts } from "./classify";
-import { CONSOLE_INVOKED_BY } from "./rootEvent";
+import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
 import { SELF_TEST_SOURCE } from "./selfTest";
 import { UNREADABLE_ADVICE, UNREADABLE_SEVERITY, type Severity, type SeverityVerdict } from "./severity";
+import type { RootSession } from "./stateStore";
 import {
   asciiOnly,
   block,
@@ -41,6 +42,20 @@ export function scaleCaps(factor: number): Caps {
 export type AccountName = { ok: true; name: string } | { ok: false; reason: string };
 
 export type AlertKind = "alert" | "unreadable" | "digest" | "test";
+
+/** Values of the `rootAccess` attribute: root's own credentials, root sessions, AssumeRoot calls. */
+export const ROOT_ACCESS_VALUES = [
+  "root-credentials",
+  "root-session",
+  "unattributed-root-session",
+  "assume-root",
+] as const;
+
+/** What the notifier learned beside the event: the AssumeRoot target's name, who opened the session. */
+export interface AlertContext {
+  target?: AccountName;
+  session?: RootSession | undefined;
+}
 
 /** What a chat card shows (formats.ts wraps it in the chat schema). Values are already sanitized. */
 export interface ChatContent {
@@ -144,6 +159,7 @@ function attributesOf(
   name: AccountName,
   eventName: string | undefined,
   region: string | undefined,
+  more: Record<string, string | undefined> = {},
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = { kind, severity };
   const put = (k: string, v: string | undefined) => {
@@ -154,7 +170,29 @@ function attributesOf(
   if (name.ok) put("accountName", name.name);
   put("eventName", eventName);
   put("region", region);
+  for (const k in more) put(k, more[k]);
   return out;
+}
+
+/** The `rootAccess` attribute: a root session nobody was seen opening is told apart. */
+function rootAccessOf(f: RootEventFacts, ctx: AlertContext): (typeof ROOT_ACCESS_VALUES)[number] {
+  return f.access === "root-session" && !ctx.session ? "unattributed-root-session" : f.access;
+}
+
+/** Which root access this is, and who opened it when known: the "Access" line (none for plain root). */
+function accessLine(f: RootEventFacts, ctx: AlertContext, cap: number): string | undefined {
+  const s = ctx.session;
+  if (f.access === "assume-root") return "AssumeRoot call: opens a root session in the target account";
+  if (s) {
+    return `root session opened with AssumeRoot by ${field(s.by, cap)} (task policy ${field(s.taskPolicy, cap)}) at ${formatUtc(s.at)}`;
+  }
+  if (f.access === "root-session") {
+    return `temporary root credentials: an AssumeRoot session or a root GetSessionToken; not attributed yet: search the management account's CloudTrail for the AssumeRoot that returned ${field(f.accessKeyId, cap)}`;
+  }
+  if (f.issuerType === ROOT_IDENTITY_TYPE) {
+    return `a session root issued with GetFederationToken (${field(f.issuerArn, cap)})`;
+  }
+  return undefined;
 }
 
 /** A sanitized, capped value for the JSON document, or null. */
@@ -249,14 +287,22 @@ export function buildAlert(
   now: Date,
   caps: Caps = FULL_CAPS,
   sqsMessageId?: string,
+  ctx: AlertContext = {},
 ): Alert {
   const sev = verdict.severity.toUpperCase();
+  const assume = f.access === "assume-root";
   const subject = buildSubject(
     verdict.severity,
-    `Root ${f.eventName}`,
+    assume ? `AssumeRoot ${f.taskPolicy ?? ""} into ${f.targetAccount ?? "unknown"}` : `Root ${f.eventName}`,
     f.accountId,
     name.ok ? name.name : undefined,
   );
+  const access = accessLine(f, ctx, caps.field);
+  const by = assume ? f.arn : ctx.session?.by;
+  const task = assume ? f.taskPolicy : ctx.session?.taskPolicy;
+  const target = assume
+    ? accountLine(f.targetAccount, ctx.target ?? { ok: false, reason: "not looked up" })
+    : undefined;
   const link = consoleLink(f.region, f.eventId);
   const account = accountLine(f.accountId, name);
   const result = resultLine(f, caps.field);
@@ -271,6 +317,16 @@ export function buildAlert(
     ["Read-only", f.readOnly === undefined ? "not recorded" : f.readOnly ? "yes" : "no"],
     ["How", howLine(f, caps.field)],
   ];
+  if (access) rows.push(["Access", access]);
+  if (target) {
+    rows.push(
+      ["Target account", target],
+      ["Task policy", field(f.taskPolicy, caps.field)],
+      ["Session issuer", field(f.issuerArn, caps.field)],
+      ["Source identity", field(f.sourceIdentity, caps.field)],
+      ["Session key", field(f.issuedKey, caps.field)],
+    );
+  }
   if (mfa) rows.push(mfa);
   rows.push(
     ["Region", field(f.region, caps.field)],
@@ -316,6 +372,12 @@ export function buildAlert(
       accessKeyId: docValue(f.accessKeyId, 200),
       requestParameters: params ?? null,
     },
+    access: {
+      type: rootAccessOf(f, ctx),
+      by: docValue(by, caps.field),
+      taskPolicy: docValue(task, caps.field),
+      targetAccountId: docValue(f.targetAccount, 100),
+    },
     reason: oneLine(verdict.reason, caps.field),
     advice: verdict.advice,
     cloudTrailUrl: link ?? null,
@@ -327,6 +389,8 @@ export function buildAlert(
     ["Account", account],
     ["Result", result],
   ];
+  if (access) facts.push(["Access", access]);
+  if (target) facts.push(["Target account", target]);
   if (mfa) facts.push(mfa);
   facts.push(
     ["Source IP", field(f.sourceIp, 200)],
@@ -348,7 +412,11 @@ export function buildAlert(
       threadId: threadOf(f.accountId),
       ...(link ? { link } : {}),
     },
-    attributes: attributesOf("alert", verdict.severity, f.accountId, name, f.eventName, f.region),
+    attributes: attributesOf("alert", verdict.severity, f.accountId, name, f.eventName, f.region, {
+      rootAccess: rootAccessOf(f, ctx),
+      taskPolicy: task,
+      assumedBy: by,
+    }),
   };
 }
 

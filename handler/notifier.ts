@@ -41,6 +41,7 @@ import {
   FLUSH_GRACE_SECONDS,
   isFlushRequest,
   type FlushRequest,
+  type RootSession,
   type StateStore,
 } from "./stateStore";
 import { isAccountId, isValidSnsSubject, oneLine, toSnsSubject, wellFormed } from "./text";
@@ -335,6 +336,28 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     }
   }
 
+  /**
+   * Attribution of root sessions. A successful AssumeRoot records who opened the session under its
+   * access key; a root-session event looks its key up. Runs beside the state phase, within the same
+   * cap; a failure or a miss only leaves the alert unattributed.
+   */
+  async function rootSession(f: RootEventFacts, base: Record<string, unknown>): Promise<RootSession | undefined> {
+    const store = deps.store;
+    const put = f.access === "assume-root" && !f.failed;
+    const key = put ? f.issuedKey : f.access === "root-session" ? f.accessKeyId : undefined;
+    if (!store || !key) return undefined;
+    const session: RootSession = { by: f.arn, taskPolicy: f.taskPolicy, targetAccount: f.targetAccount, at: f.eventTime };
+    try {
+      return await withDeadline(stateCap, "state store", async () =>
+        put ? void (await store.putRootSession(key, session, now().getTime())) : store.getRootSession(key),
+      );
+    } catch (err) {
+      metric("StateStoreErrors");
+      log({ ...base, level: "warn", msg: "root session attribution failed", error: errorText(err) });
+      return undefined;
+    }
+  }
+
   async function settle(store: StateStore | undefined, key: string | undefined, ok: boolean): Promise<void> {
     if (!store || !key) return;
     try {
@@ -357,11 +380,15 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     // The name lookup overlaps the state store's round trips (a cold container pays both). It never
     // rejects, and every path awaits it: a request left pending would be frozen with the container.
     const naming = accountName(f.accountId);
+    const targetNaming = f.access === "assume-root" ? accountName(f.targetAccount) : undefined;
+    const attributing = rootSession(f, base);
     const r = await route(f, initial, base);
+    // Every path awaits the side work: nothing may be left pending when the container freezes.
+    const settled = () => Promise.all([naming, targetNaming, attributing]);
     if (r.route === "duplicate") {
       metric("DuplicatesSuppressed");
       log({ ...base, level: "info", msg: "duplicate delivery; already notified" });
-      await naming;
+      await settled();
       return;
     }
     if (r.route === "digested") {
@@ -374,16 +401,19 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         severity: r.verdict.severity,
       });
       if (deps.store) await settle(deps.store, eventKey(f), true);
-      await naming;
+      await settled();
       return;
     }
     const verdict = r.verdict;
-    const name = await naming;
+    const [name, target, session] = await settled();
     try {
       await publish(
         (caps) => {
           try {
-            return buildAlert(f, verdict, name, now(), caps, sqsMessageId);
+            return buildAlert(f, verdict, name, now(), caps, sqsMessageId, {
+              ...(target ? { target } : {}),
+              session,
+            });
           } catch (err) {
             // A formatting bug must not swallow a root alert: fall back to the unreadable form.
             const problem = `internal error formatting the alert (${errorText(err)})`;

@@ -14,7 +14,9 @@ export type SeverityCondition =
   | "keyForIamUser"
   | "loginSucceededWithoutMfa"
   | "loginSucceededWithMfa"
-  | "loginFailed";
+  | "loginFailed"
+  | "failed"
+  | "succeeded";
 
 /** Human wording of each condition, for the README and for log/alert reasons. */
 export const SEVERITY_CONDITIONS: Record<SeverityCondition, string> = {
@@ -25,11 +27,15 @@ export const SEVERITY_CONDITIONS: Record<SeverityCondition, string> = {
     "sign-in not failed and additionalEventData.MFAUsed not yes (case-insensitive; missing counts as no)",
   loginSucceededWithMfa: "sign-in not failed and additionalEventData.MFAUsed is yes (case-insensitive)",
   loginFailed: 'responseElements.ConsoleLogin is "Failure", or errorCode/errorMessage set',
+  failed: "errorCode/errorMessage set: the call was refused",
+  succeeded: "the call succeeded",
 };
 
 export interface SeverityRow {
   eventNames: readonly string[];
   when: SeverityCondition;
+  /** AssumeRoot rows: the task policies (requestParameters.taskPolicyArn) the row is for. */
+  taskPolicies?: readonly string[];
   severity: Severity;
   why: string;
   /** The "what to do now" line of the alert. */
@@ -38,11 +44,34 @@ export interface SeverityRow {
 
 const ROTATE =
   "If nobody can vouch for it, treat root as compromised: reset the root password, check root MFA, delete root access keys.";
+const ASSUME_ROOT_ADVICE =
+  "Confirm with the caller that this root task was planned; if not, disable the caller's credentials.";
+const assumeRoot = (
+  when: SeverityCondition,
+  severity: Severity,
+  why: string,
+  taskPolicies?: string[],
+): SeverityRow => ({ eventNames: ["AssumeRoot"], when, severity, why, advice: ASSUME_ROOT_ADVICE, taskPolicies });
 
 /** Sensitive root events. First matching row wins; a listed event keeps its severity even if read-only or failed. */
 export const SEVERITY_TABLE: readonly SeverityRow[] = [
+  // By task policy. Any other (IAMCreateRootUserPassword, S3UnlockBucketPolicy, SQSUnlockQueuePolicy,
+  // or one AWS adds later) is high.
+  assumeRoot("failed", "medium", "A refused AssumeRoot: someone tried to open a root session."),
+  assumeRoot("succeeded", "low", "A root session that can only audit or delete root credentials.", [
+    "IAMAuditRootUserCredentials",
+    "IAMDeleteRootUserCredentials",
+  ]),
+  assumeRoot("succeeded", "high", "A root session that can set a root password or unlock a resource policy."),
   {
-    eventNames: ["CreateAccessKey"],
+    eventNames: ["EmailUpdated", "StartPrimaryEmailUpdate", "AcceptPrimaryEmailUpdate"],
+    when: "always",
+    severity: "critical",
+    why: "Root email changing: its owner can recover the root password.",
+    advice: "Unless the owner did this, recover the account with AWS Support now. " + ROTATE,
+  },
+  {
+    eventNames: ["CreateAccessKey", "UploadSigningCertificate", "UploadCloudFrontPublicKey"],
     when: "keyForRootItself",
     severity: "critical",
     why: "A key for the root user itself: root keys should never exist, a new one is how stolen root access is kept.",
@@ -50,7 +79,7 @@ export const SEVERITY_TABLE: readonly SeverityRow[] = [
       "Unless this key was planned, delete it now (IAM > Security credentials, signed in as root). " + ROTATE,
   },
   {
-    eventNames: ["CreateAccessKey"],
+    eventNames: ["CreateAccessKey", "UploadSigningCertificate"],
     when: "keyForIamUser",
     severity: "high",
     why: "Root created a key for an IAM user: minting credentials is a persistence technique.",
@@ -84,6 +113,19 @@ export const SEVERITY_TABLE: readonly SeverityRow[] = [
     why: "Root password changed or being recovered: a takeover step.",
     advice:
       "Confirm the account owner changed the root password; if not, recover the account and contact AWS.",
+  },
+  {
+    eventNames: [
+      "PutContactInformation",
+      "PutAlternateContactInformation",
+      "CreateVirtualMFADevice",
+      "EnableMFADevice",
+      "ResyncMFADevice",
+    ],
+    when: "always",
+    severity: "high",
+    why: "Changes the contacts or MFA that reach or prove the owner: a takeover step.",
+    advice: "Unless the owner did this, revert it. " + ROTATE,
   },
   {
     eventNames: ["CreateLoginProfile", "UpdateLoginProfile"],
@@ -159,6 +201,8 @@ export interface SeverityFacts {
   mfaUsed: boolean;
   /** requestParameters.userName, if any. */
   requestUserName?: string | undefined;
+  /** AssumeRoot: the task policy's name (the last part of its ARN). */
+  taskPolicy?: string | undefined;
 }
 
 export interface SeverityVerdict {
@@ -180,13 +224,20 @@ function conditionHolds(when: SeverityCondition, f: SeverityFacts): boolean {
     case "loginSucceededWithMfa":
       return !f.failed && f.mfaUsed;
     case "loginFailed":
+    case "failed":
       return f.failed;
+    case "succeeded":
+      return !f.failed;
   }
 }
 
 export function severityFor(f: SeverityFacts): SeverityVerdict {
   for (const row of SEVERITY_TABLE) {
-    if (row.eventNames.includes(f.eventName) && conditionHolds(row.when, f)) {
+    if (
+      row.eventNames.includes(f.eventName) &&
+      (!row.taskPolicies || row.taskPolicies.includes(f.taskPolicy ?? "")) &&
+      conditionHolds(row.when, f)
+    ) {
       return {
         severity: row.severity,
         reason: row.why,

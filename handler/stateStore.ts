@@ -11,6 +11,14 @@ export interface BucketState {
   sent: boolean;
 }
 
+/** Who opened a root session with AssumeRoot: kept under the session's access key for attribution. */
+export interface RootSession {
+  by?: string | undefined;
+  taskPolicy?: string | undefined;
+  targetAccount?: string | undefined;
+  at?: string | undefined;
+}
+
 export interface StateStore {
   /**
    * Claims an event for notification. "duplicate" when it was already notified, or is being handled
@@ -36,12 +44,19 @@ export interface StateStore {
   claimFlush(accountId: string, bucket: number, nowMs: number, staleBeforeMs: number): Promise<"go" | "skip">;
   digestEntries(accountId: string, bucket: number): Promise<DigestEntry[]>;
   markBucketSent(accountId: string, bucket: number): Promise<void>;
+  putRootSession(accessKeyId: string, session: RootSession, nowMs: number): Promise<void>;
+  getRootSession(accessKeyId: string): Promise<RootSession | undefined>;
 }
 
 /** How long each kind of item lives (DynamoDB TTL). */
 export const EVENT_TTL_SECONDS = 3 * 86_400;
 export const SIGN_IN_FAILURE_TTL_SECONDS = 86_400;
 export const BUCKET_TTL_SECONDS = 7 * 86_400;
+/**
+ * A root session lives 900 s at most, but its events can arrive a day late (EventBridge retries for
+ * 24 h) or be redriven from the queue later: keep the record as long as duplicate suppression.
+ */
+export const ROOT_SESSION_TTL_SECONDS = EVENT_TTL_SECONDS;
 
 /** Storm-control bucket length: about one digest per account per bucket. */
 export const BUCKET_MS = 60_000;

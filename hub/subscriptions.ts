@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { configError, readJsonValue, type ConfigSource } from "../common/config";
 import { WEBHOOK_FORMATS, type WebhookFormat } from "../handler/formats";
+import { ROOT_ACCESS_VALUES } from "../handler/message";
 import { SEVERITY_LEVELS } from "../handler/severity";
 
 export const PROTOCOLS = ["email", "email-json", "https", "sqs", "lambda", "sms"] as const;
@@ -16,6 +17,9 @@ export const FILTER_ATTRIBUTES = [
   "accountName",
   "eventName",
   "region",
+  "rootAccess",
+  "taskPolicy",
+  "assumedBy",
 ] as const;
 export const KINDS = ["alert", "unreadable", "digest", "test"];
 
@@ -74,7 +78,11 @@ function readFilterPolicy(key: string, where: string, raw: unknown): Record<stri
         `${where}.filterPolicy.${attr} must be a non-empty list, like ["critical", "high"].`,
       );
     }
-    const known: Record<string, string[]> = { severity: [...SEVERITY_LEVELS, "test"], kind: KINDS };
+    const known: Record<string, string[]> = {
+      severity: [...SEVERITY_LEVELS, "test"],
+      kind: KINDS,
+      rootAccess: [...ROOT_ACCESS_VALUES],
+    };
     const allowed = known[attr];
     for (const v of values) {
       if (typeof v === "string" && allowed && !allowed.includes(v)) {

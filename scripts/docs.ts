@@ -13,14 +13,24 @@ import {
   SEVERITY_TABLE,
   SIGN_IN_FAILURE_ESCALATION,
   SIGN_IN_FAILURE_WINDOW_MINUTES,
+  type SeverityRow,
 } from "../handler/severity";
 
 export const README = path.join(__dirname, "..", "README.md");
 
+/** "task policy A or B; " for AssumeRoot rows; "any other task policy; " after such rows. */
+function taskPolicyWhen(r: SeverityRow, i: number): string {
+  if (r.taskPolicies) return `task policy ${r.taskPolicies.map((t) => `\`${t}\``).join(" or ")}; `;
+  const earlier = SEVERITY_TABLE.slice(0, i).some(
+    (e) => e.taskPolicies && e.eventNames.some((n) => r.eventNames.includes(n)),
+  );
+  return earlier ? "any other task policy; " : "";
+}
+
 export function severityTableMarkdown(): string {
   const rows = SEVERITY_TABLE.map(
-    (r) =>
-      `| ${r.eventNames.map((n) => `\`${n}\``).join(", ")} | ${SEVERITY_CONDITIONS[r.when]} | **${r.severity}** | ${r.why} |`,
+    (r, i) =>
+      `| ${r.eventNames.map((n) => `\`${n}\``).join(", ")} | ${taskPolicyWhen(r, i)}${SEVERITY_CONDITIONS[r.when]} | **${r.severity}** | ${r.why} |`,
   );
   const fallbacks = SEVERITY_FALLBACKS.map((f) => `| (any other) | ${f.case} | **${f.severity}** | |`);
   const escalation = SIGN_IN_FAILURE_ESCALATION.map(

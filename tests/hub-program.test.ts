@@ -80,17 +80,28 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     const full = parseJson(rule.inputs.eventPattern);
     expect(full).toEqual(rootEventPattern());
     expect(Object.keys(full)).toEqual(["$or"]);
-    const [pattern, selfTest] = full.$or;
+    const [pattern, federated, assumeRoot, selfTest, ...rest] = full.$or;
+    expect(rest).toEqual([]);
     expect(selfTest).toEqual({
       source: ["root-activity-monitor.selftest"],
       "detail-type": ["Root Activity Monitor Self-Test"],
     });
-    expect(pattern.source).toEqual([{ prefix: "aws." }]);
+    // Every CloudTrail branch takes aws.* sources only: a member account cannot forge one.
+    for (const branch of [pattern, federated, assumeRoot]) expect(branch.source).toEqual([{ prefix: "aws." }]);
     expect(pattern.detail.userIdentity.type).toEqual(["Root"]);
-    expect(pattern["detail-type"]).toEqual([
-      "AWS API Call via CloudTrail",
-      "AWS Console Sign In via CloudTrail",
-    ]);
+    expect(federated.detail.userIdentity.sessionContext.sessionIssuer.type).toEqual(["Root"]);
+    expect(assumeRoot.detail).toEqual({
+      eventSource: ["sts.amazonaws.com"],
+      eventName: ["AssumeRoot"],
+      userIdentity: { type: [{ "anything-but": ["AWSAccount"] }] },
+    });
+    expect(assumeRoot["detail-type"]).toEqual(["AWS API Call via CloudTrail"]);
+    for (const branch of [pattern, federated]) {
+      expect(branch["detail-type"]).toEqual([
+        "AWS API Call via CloudTrail",
+        "AWS Console Sign In via CloudTrail",
+      ]);
+    }
     expect(rule.inputs.state).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
     expect(rule.inputs.eventBusName).toBe("root-activity");
   });
@@ -243,7 +254,9 @@ describe("hub stack from Pulumi.hub.yaml", () => {
 
 describe("hub config errors", () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ["missing role", { role: null }, /root-activity-monitor:role: missing.*hub, spoke/],
+    // The CLI stops before the program: role has no default.
+    ["missing role", { role: null }, /^Stack 'test' is missing configuration value 'role'$/],
+    ["empty role", { role: "" }, /root-activity-monitor:role: missing.*hub, spoke/],
     [
       "unknown role",
       { role: "spokes" },
@@ -262,7 +275,11 @@ describe("hub config errors", () => {
     ],
     ["reserved bus name", { eventBusName: "default" }, /eventBusName: "default" is reserved/],
     ["bad retention", { logRetentionDays: 10 }, /logRetentionDays: "10" is not one of/],
-    ["bad boolean", { includeReadOnlyEvents: "yes" }, /includeReadOnlyEvents: "yes" is not a boolean/],
+    [
+      "bad boolean",
+      { includeReadOnlyEvents: "yes" },
+      /^Stack 'test' with configuration key 'includeReadOnlyEvents' must be of type 'boolean'$/,
+    ],
     ["no region", { "aws:region": null }, /Missing config aws:region/],
   ];
   it.each(cases)("%s", async (_label, overrides, message) => {
