@@ -1,11 +1,14 @@
 // root-activity-monitor: one project, two roles. `root-activity-monitor:role` picks which stack this is.
 // Each role's modules are loaded only for that role: a spoke stack never compiles or loads the hub
 // (its notifier bundling pulls in esbuild), and a hub stack never loads the spoke's discovery.
+import * as pulumi from "@pulumi/pulumi";
 import { projectConfig, readRole } from "./common/config";
+import { checkConfigKeys } from "./common/configKeys";
 
 export = async (): Promise<Record<string, unknown>> => {
   const cfg = projectConfig();
-  return readRole(cfg) === "hub"
-    ? (await import("./hub")).deployHub(cfg)
-    : (await import("./spoke")).deploySpoke(cfg);
+  const role = readRole(cfg);
+  // Before anything else: a key that does nothing (a typo, or the other role's) is an error.
+  checkConfigKeys(pulumi.runtime.allConfig(), role);
+  return role === "hub" ? (await import("./hub")).deployHub(cfg) : (await import("./spoke")).deploySpoke(cfg);
 };

@@ -20,7 +20,7 @@ import {
 import { parseSpokeOutputs } from "./coverage/spokeOutputs";
 import { spokeStackNames } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
-import { loadStackConfig } from "./stackConfig";
+import { loadStackConfig, stackRole } from "./stackConfig";
 import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
 
 const USAGE = `Usage: npm run coverage -- (--stack <spoke> [--stack <spoke> ...] | --all)
@@ -56,20 +56,19 @@ export interface CoverageOptions {
   outputsDir?: string;
 }
 
-interface LoadedStack {
+export interface LoadedStack {
   stack: string;
   config: SpokeConfig;
   region?: string;
   profile?: string;
 }
 
-function loadSpoke(stack: string, dir: string): LoadedStack {
+/** A spoke stack's file and config; a UsageError if it is not a spoke or its config is wrong. */
+export function loadSpoke(stack: string, dir: string, reader = "coverage"): LoadedStack {
   const file = loadStackConfig(stack, dir);
-  const role = file.source.get("role");
+  const role = stackRole(file);
   if (role !== "spoke") {
-    throw new UsageError(
-      `Stack ${stack} has role ${role ?? "(unset)"}, not spoke: coverage reads spoke stacks.`,
-    );
+    throw new UsageError(`Stack ${stack} has role ${role}, not spoke: ${reader} reads spoke stacks.`);
   }
   let config: SpokeConfig;
   try {

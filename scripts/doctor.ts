@@ -10,13 +10,23 @@ import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import { DescribeEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
 import { discoverAccounts, type AccountSelection } from "../spoke/discovery";
-import { loadStackConfig } from "./stackConfig";
+import { loadStackConfig, requireSpoke } from "./stackConfig";
+import {
+  assumeRole,
+  errorName,
+  mapLimit,
+  roleArn,
+  roleFix,
+  type Assumed,
+  type AwsCredentialIdentity,
+} from "./access";
 import { errorMessage, runMain } from "./cli";
 
 export const SESSION_NAME = "root-activity-monitor-doctor";
+export type { AwsCredentialIdentity } from "./access";
 
 export type CheckResult = "ok" | "fail" | "warn" | "skip";
 
@@ -29,14 +39,6 @@ export interface DoctorRow {
   detail: string;
   /** How to fix it; set on every "fail" and "warn". */
   fix?: string;
-}
-
-/** Static AWS credentials, as AssumeRole returns them. */
-export interface AwsCredentialIdentity {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  expiration?: Date;
 }
 
 export type StsFactory = (region: string, credentials?: AwsCredentialIdentity) => STSClient;
@@ -71,11 +73,6 @@ const defaultStsFactory: StsFactory = (region, credentials) =>
 const defaultEventBridgeFactory: EventBridgeFactory = (region, credentials) =>
   credentials ? new EventBridgeClient({ region, credentials }) : new EventBridgeClient({ region });
 
-function errorName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === "string" ? name : "Error";
-}
-
 /** Runs `npx pulumi stack output eventBusArn --stack <hubStack>` in `cwd`. */
 export function pulumiStackOutput(hubStack: string, cwd: string = process.cwd()): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -89,19 +86,6 @@ export function pulumiStackOutput(hubStack: string, cwd: string = process.cwd())
       },
     );
   });
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
 }
 
 // ---- Bus policy ------------------------------------------------------------------------------
@@ -194,44 +178,6 @@ function parseBusArn(arn: string): { region: string; accountId: string } | undef
   return m ? { region: m[1] as string, accountId: m[2] as string } : undefined;
 }
 
-function roleArn(accountId: string, roleName: string): string {
-  return `arn:aws:iam::${accountId}:role/${roleName}`;
-}
-
-type Assumed = { ok: true; credentials: AwsCredentialIdentity } | { ok: false; error: unknown };
-
-async function assumeRole(sts: STSClient, arn: string): Promise<Assumed> {
-  try {
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: SESSION_NAME }));
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
-    const credentials: AwsCredentialIdentity = {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-    };
-    if (c.SessionToken) credentials.sessionToken = c.SessionToken;
-    if (c.Expiration) credentials.expiration = c.Expiration;
-    return { ok: true, credentials };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function roleFix(accountId: string, roleName: string, selection: AccountSelection): string {
-  const caller = selection.callerAccountId;
-  if (accountId === selection.managementAccountId) {
-    return (
-      `the management account has no ${roleName} by default: create role ${roleName} in ${accountId} trusting ` +
-      `arn:aws:iam::${caller}:root, or run the spoke with the management account's own credentials, ` +
-      `or add ${accountId} to accounts.exclude`
-    );
-  }
-  return (
-    `create role ${roleName} in ${accountId} trusting arn:aws:iam::${caller}:root (sts:AssumeRole), ` +
-    `or add ${accountId} to accounts.exclude`
-  );
-}
-
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const { config } = opts;
   const region = opts.region ?? process.env.AWS_REGION ?? "us-east-1";
@@ -301,7 +247,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         };
       }
       const arn = roleArn(account.id, config.memberRoleName);
-      const result = await assumeRole(sts, arn);
+      const result = await assumeRole(sts, arn, SESSION_NAME);
       assumed.set(account.id, result);
       if (result.ok) {
         return { accountId: account.id, name: account.name, check: "assume role", result: "ok", detail: arn };
@@ -371,7 +317,7 @@ async function checkHubBus(
   let credentials: AwsCredentialIdentity | undefined;
   if (where.accountId !== selection.callerAccountId) {
     const arn = roleArn(where.accountId, config.memberRoleName);
-    const result = assumed.get(where.accountId) ?? (await assumeRole(sts, arn));
+    const result = assumed.get(where.accountId) ?? (await assumeRole(sts, arn, SESSION_NAME));
     if (!result.ok) {
       return row(
         "fail",
@@ -486,6 +432,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   let region: string | undefined;
   try {
     const stack = loadStackConfig(args.stack, args.dir ?? process.cwd());
+    // The role first, as the program reads it: a hub stack gets one line, not a hubStack complaint.
+    requireSpoke(stack, args.stack, "the doctor");
     try {
       config = readSpokeConfig(stack.source);
     } catch (err) {

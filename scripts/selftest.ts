@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
-import { loadStackConfig, stackFileName } from "./stackConfig";
+import { loadStackConfig, stackFileName, stackRole } from "./stackConfig";
 import {
   parseBusArn,
   runSelfTest,
@@ -155,7 +155,7 @@ export async function resolveOptions(argv: string[], deps: CliDeps = {}): Promis
 
   if (args.account === undefined) {
     const file = stackFile(args.stack, args.dir);
-    const role = file?.source.get("role");
+    const role = file && stackRole(file);
     if (role === "spoke") {
       throw new UsageError(
         `Stack ${args.stack} is a spoke stack. Add --account <id> [--region <region>] to send the test through ` +
@@ -175,10 +175,10 @@ export async function resolveOptions(argv: string[], deps: CliDeps = {}): Promis
         "(memberRoleName, regions, hubStack). Run from the project directory or pass --dir.",
     );
   }
-  const role = file.source.get("role");
+  const role = stackRole(file);
   if (role !== "spoke") {
     throw new UsageError(
-      `Stack ${args.stack} has role ${role ?? "(unset)"}, not spoke: --account sends the test through a spoke ` +
+      `Stack ${args.stack} has role ${role}, not spoke: --account sends the test through a spoke ` +
         "stack's forwarding rule. Pass a spoke stack, or drop --account to test the hub directly.",
     );
   }

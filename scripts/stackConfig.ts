@@ -1,14 +1,17 @@
-// Reads a stack's config from Pulumi.<stack>.yaml so scripts (doctor) see the same values as the
-// Pulumi program, without the Pulumi CLI. Values come back the way pulumi.Config.get returns them:
-// strings as-is, lists and objects JSON-encoded. Project-level defaults from Pulumi.yaml apply
-// when the stack file does not set a key.
+// Reads a stack's config from Pulumi.<stack>.yaml so scripts (doctor, coverage, self-test) see
+// what the Pulumi program sees, without the Pulumi CLI: the CLI's own rules (common/cliConfig.ts)
+// apply the project's defaults and refuse what `pulumi preview` refuses, in the same words. Values
+// come back the way pulumi.Config.get returns them: strings as-is, lists and objects JSON-encoded.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
-import { PROJECT, type ConfigSource } from "../common/config";
+import { applyProjectConfig, CliConfigError, loadProject, loadStackFile } from "../common/cliConfig";
+import { PROJECT, readRole, type ConfigSource, type Role } from "../common/config";
+import { checkConfigKeys, PROJECT_FILE } from "../common/configKeys";
 
 export interface StackConfig {
   source: ConfigSource;
+  /** Every key the program would see, fully qualified. */
+  values: Record<string, string>;
   /** `aws:region` of the stack, if set. */
   region?: string;
   /** `aws:profile` of the stack, if set. */
@@ -32,45 +35,6 @@ export function stackFileName(stack: string): string {
   return `Pulumi.${name}.yaml`;
 }
 
-function isSecure(value: unknown): boolean {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value;
-}
-
-function toConfigString(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  return typeof value === "string" ? value : JSON.stringify(value);
-}
-
-function readYaml(file: string): unknown {
-  try {
-    return parse(fs.readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new StackConfigError(
-      `${file} is not valid YAML: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-}
-
-/** Project-level config from Pulumi.yaml: `config: { key: { default } }`, `config: { key: value }`. */
-function projectDefaults(dir: string): Map<string, unknown> {
-  const defaults = new Map<string, unknown>();
-  const file = path.join(dir, "Pulumi.yaml");
-  if (!fs.existsSync(file)) return defaults;
-  const doc = readYaml(file) as { config?: Record<string, unknown> } | null;
-  for (const [rawKey, spec] of Object.entries(doc?.config ?? {})) {
-    const key = rawKey.startsWith(`${PROJECT}:`) ? rawKey.slice(PROJECT.length + 1) : rawKey;
-    if (key.includes(":")) continue;
-    if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) {
-      const s = spec as Record<string, unknown>;
-      if ("value" in s) defaults.set(key, s.value);
-      else if ("default" in s) defaults.set(key, s.default);
-    } else {
-      defaults.set(key, spec);
-    }
-  }
-  return defaults;
-}
-
 export function loadStackConfig(stack: string, dir: string = process.cwd()): StackConfig {
   const file = path.join(dir, stackFileName(stack));
   if (!fs.existsSync(file)) {
@@ -79,48 +43,64 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
         "or run from the project directory (--dir <path>).",
     );
   }
-  const doc = readYaml(file);
-  if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {
-    throw new StackConfigError(`${file} must be a YAML mapping with a config: section.`);
+  const stackName = stack.split("/").pop() ?? stack;
+  let values: Record<string, string>;
+  let secretKeys: string[];
+  let environments: string[];
+  try {
+    const stackFile = loadStackFile(file);
+    environments = stackFile.environments;
+    // Scripts hold no key to the stack's secrets: the CLI's checks run on everything else.
+    const projectPath = path.join(dir, "Pulumi.yaml");
+    const project = loadProject(fs.existsSync(projectPath) ? projectPath : PROJECT_FILE);
+    ({ values, secretKeys } = applyProjectConfig(stackName, project, stackFile, () => undefined));
+  } catch (err) {
+    if (err instanceof CliConfigError) throw new StackConfigError(`${file}: ${err.message}`);
+    throw err;
   }
-  const top = (doc ?? {}) as { config?: unknown; environment?: unknown };
-  const config = (top.config ?? {}) as Record<string, unknown>;
-  if (typeof config !== "object" || Array.isArray(config)) {
-    throw new StackConfigError(`${file}: config: must be a mapping of key: value.`);
-  }
-  const defaults = projectDefaults(dir);
   const prefix = `${PROJECT}:`;
 
   const source: ConfigSource = {
     get(key: string): string | undefined {
       const full = `${prefix}${key}`;
-      const value = full in config ? config[full] : defaults.get(key);
-      if (isSecure(value)) {
+      if (secretKeys.includes(full)) {
         throw new StackConfigError(
           `${full} in ${file} is a secret (secure:), which this script cannot decrypt. ` +
             `Store it as plain text (pulumi config set ${full} <value>) or pass the value another way.`,
         );
       }
-      return toConfigString(value);
+      return values[full];
     },
   };
 
-  const plain = (key: string): string | undefined => {
-    const value = config[key];
-    return isSecure(value) ? undefined : toConfigString(value);
-  };
-
-  const env = top.environment;
-  const environments = Array.isArray(env)
-    ? env.map(String)
-    : env && typeof env === "object" && Array.isArray((env as { imports?: unknown }).imports)
-      ? ((env as { imports: unknown[] }).imports.map(String) as string[])
-      : [];
-
-  const result: StackConfig = { source, environments, file };
-  const region = plain("aws:region");
+  const result: StackConfig = { source, values, environments, file };
+  const region = values["aws:region"];
   if (region) result.region = region;
-  const profile = plain("aws:profile");
+  const profile = values["aws:profile"];
   if (profile) result.profile = profile;
   return result;
+}
+
+/**
+ * The stack's role, read as the program reads it, with its keys checked for that role: what
+ * `pulumi preview` would refuse before any resource, a script refuses in the same words.
+ */
+export function stackRole(stack: StackConfig): Role {
+  try {
+    const role = readRole(stack.source);
+    checkConfigKeys(stack.values, role);
+    return role;
+  } catch (err) {
+    throw new StackConfigError(`${stack.file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Refuses a stack that is not a spoke, in one line that says what `tool` needs instead. */
+export function requireSpoke(stack: StackConfig, name: string, tool: string): void {
+  const role = stackRole(stack);
+  if (role !== "spoke") {
+    throw new StackConfigError(
+      `Stack ${name} is a ${role} stack (${PROJECT}:role: ${role}); ${tool} reads spoke stacks. Pass a spoke stack to --stack.`,
+    );
+  }
 }

@@ -101,8 +101,9 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
     );
   }
 
-  const regions = readStringList(cfg, "regions") ?? DEFAULT_REGIONS;
-  if (regions.length === 0) throw configError("regions", "the list is empty.");
+  // The project default is [], which means "the default regions".
+  const listed = readStringList(cfg, "regions") ?? [];
+  const regions = listed.length > 0 ? listed : DEFAULT_REGIONS;
   const badRegions = regions.filter((r) => !REGION.test(r));
   if (badRegions.length > 0) throw configError("regions", `${badRegions.join(", ")} is not a region name.`);
   const dupRegions = regions.filter((r, i) => regions.indexOf(r) !== i);
@@ -130,8 +131,10 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
   const clash = (include ?? []).filter((id) => exclude.includes(id));
   if (clash.length > 0) throw configError("accounts", `${clash.join(", ")} is in both include and exclude.`);
 
-  const organizationalUnits = readStringList(cfg, "organizationalUnits");
-  const badOus = (organizationalUnits ?? []).filter((ou) => !OU_ID.test(ou));
+  // The project default is [], which means "no OU limits the selection".
+  const ous = readStringList(cfg, "organizationalUnits") ?? [];
+  const organizationalUnits = ous.length > 0 ? ous : undefined;
+  const badOus = ous.filter((ou) => !OU_ID.test(ou));
   if (badOus.length > 0) {
     throw configError(
       "organizationalUnits",
@@ -139,8 +142,10 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
     );
   }
 
+  // The project default is "1/1": one stack for everything, the same as no shard.
   const shardRaw = cfg.get("shard");
-  const shard = shardRaw ? parseShard(shardRaw) : undefined;
+  const parsedShard = shardRaw ? parseShard(shardRaw) : undefined;
+  const shard = parsedShard && parsedShard.count > 1 ? parsedShard : undefined;
 
   return {
     hub: hubStack !== undefined ? { hubStack } : { hubEventBusArn: hubEventBusArn as string },

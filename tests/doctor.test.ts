@@ -311,7 +311,7 @@ describe("loadStackConfig", () => {
     );
     fs.writeFileSync(
       path.join(dir, "Pulumi.yaml"),
-      "name: root-activity-monitor\nconfig:\n  memberRoleName:\n    type: string\n    default: FromProject\n  shard:\n    type: string\n",
+      "name: root-activity-monitor\nruntime: nodejs\nconfig:\n  memberRoleName:\n    type: string\n    default: FromProject\n  shard:\n    type: string\n    default: ''\n",
     );
     const stack = loadStackConfig("acme/root-activity-monitor/spoke-a", dir);
     expect(stack.region).toBe("eu-west-1");
@@ -321,7 +321,7 @@ describe("loadStackConfig", () => {
     expect(stack.source.get("accounts")).toBe('{"exclude":["012345678901"]}');
     expect(stack.source.get("includeReadOnlyEvents")).toBe("false");
     expect(stack.source.get("memberRoleName")).toBe("FromProject");
-    expect(stack.source.get("shard")).toBeUndefined();
+    expect(stack.source.get("shard")).toBe("");
     expect(stack.source.get("missing")).toBeUndefined();
     expect(() => stack.source.get("token")).toThrow(
       /root-activity-monitor:token .* is a secret \(secure:\), which this script cannot decrypt/,
@@ -397,7 +397,7 @@ describe("doctor CLI", () => {
     const dir = tmpDir();
     fs.writeFileSync(
       path.join(dir, "Pulumi.bad.yaml"),
-      "config:\n  root-activity-monitor:regions: [eu-west-1]\n",
+      "config:\n  root-activity-monitor:role: spoke\n  root-activity-monitor:regions: [eu-west-1]\n",
     );
     const badConfig = await run(["--stack", "bad", "--dir", dir], env);
     expect(badConfig.code).toBe(2);

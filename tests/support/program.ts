@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+import { writeStackFile } from "./stackFile";
+
 export const REPO = path.join(__dirname, "..", "..");
 export const HUB_ACCOUNT = "222222222222";
 
@@ -31,14 +33,17 @@ export interface ProgramRun {
 export interface RunOptions {
   /** Stack file name in the repo, e.g. "Pulumi.hub.yaml", or an absolute path. */
   stackFile?: string;
-  /** Config overrides; keys without a namespace are root-activity-monitor keys; null removes a key. */
+  /**
+   * Changes to that file: the run reads a new stack file with them written in (keys without a
+   * namespace are root-activity-monitor keys; null removes a key), through the CLI's rules.
+   */
   overrides?: Record<string, unknown>;
   stack?: string;
   callerAccountId?: string;
   stackOutputs?: Record<string, Record<string, unknown>>;
   env?: Record<string, string>;
   lightweight?: boolean;
-  /** Config keys (as in overrides) set as secrets. */
+  /** Config keys (as in overrides) stored encrypted, as `pulumi config set --secret` does. */
   secretKeys?: string[];
   /** Kill the child after this long (default 10 minutes; benchmarks of big organizations take longer). */
   timeoutMs?: number;
@@ -86,20 +91,26 @@ export function runMockedChild<T extends { stderr: string }>(
 }
 
 export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
+  const stack = opts.stack ?? "test";
+  const base = opts.stackFile ? path.resolve(REPO, opts.stackFile) : undefined;
+  const changed = Object.keys(opts.overrides ?? {}).length > 0 || (opts.secretKeys ?? []).length > 0 || !base;
+  // A shipped file is read as shipped; a changed config is a stack file of its own.
+  const stackFile = changed
+    ? writeStackFile(stack, { base, set: opts.overrides, secretKeys: opts.secretKeys })
+    : (base as string);
   const run = await runMockedChild<ProgramRun>(
     path.join(__dirname, "programChild.ts"),
     "PROGRAM_CHILD_INPUT",
     {
-      stackFile: opts.stackFile ? path.resolve(REPO, opts.stackFile) : undefined,
-      overrides: opts.overrides ?? {},
-      stack: opts.stack ?? "test",
+      stackFile,
+      stack,
       callerAccountId: opts.callerAccountId ?? HUB_ACCOUNT,
       stackOutputs: opts.stackOutputs ?? {},
       lightweight: opts.lightweight,
-      secretKeys: opts.secretKeys ?? [],
     },
     { env: opts.env, timeoutMs: opts.timeoutMs },
   );
+  if (changed) fs.rmSync(path.dirname(stackFile), { recursive: true, force: true });
   run.resources ??= [];
   run.urns ??= [];
   run.invokes ??= [];

@@ -1,50 +1,31 @@
 // Runs the real program (index.ts) under Pulumi mocks in its own process, with the config of a
 // real stack file, and writes what it registered to a JSON file. Run by tests/support/program.ts.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { applyProjectConfig, loadProject, loadStackFile, type ResolvedConfig } from "../../common/cliConfig";
 import { runChild, writeChildResult } from "./childResult";
 import type { RecordedResource } from "./program";
+import { testDecrypt } from "./stackFile";
 
 interface ChildInput {
-  stackFile?: string;
-  overrides: Record<string, unknown>;
+  /** The stack file to read, as `pulumi preview --stack <stack>` reads Pulumi.<stack>.yaml. */
+  stackFile: string;
   stack: string;
   callerAccountId: string;
   stackOutputs: Record<string, Record<string, unknown>>;
   outFile: string;
   /** Skip reading asset contents (for large scale runs). */
   lightweight?: boolean;
-  /** Config keys set as secrets (`pulumi config set --secret`). */
-  secretKeys?: string[];
 }
 
 const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
 const repo = path.join(__dirname, "..", "..");
 const PROJECT = "root-activity-monitor";
 
-/** A config key as the engine knows it: bare keys belong to this project. */
-function fullKey(k: string): string {
-  return k.includes(":") ? k : `${PROJECT}:${k}`;
-}
-
-function loadConfig(): Record<string, string> {
-  const values: Record<string, unknown> = {};
-  if (input.stackFile) {
-    const doc = parse(fs.readFileSync(input.stackFile, "utf8")) as {
-      config?: Record<string, unknown>;
-    } | null;
-    Object.assign(values, doc?.config ?? {});
-  }
-  for (const [k, v] of Object.entries(input.overrides)) {
-    const key = fullKey(k);
-    if (v === null) delete values[key];
-    else values[key] = v;
-  }
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  return out;
+/** What the CLI hands the program: Pulumi.yaml and the stack file through the CLI's own rules. */
+function loadConfig(): ResolvedConfig {
+  const project = loadProject(path.join(repo, "Pulumi.yaml"));
+  return applyProjectConfig(input.stack, project, loadStackFile(input.stackFile), testDecrypt);
 }
 
 const resources: RecordedResource[] = [];
@@ -105,9 +86,20 @@ function computedState(args: pulumi.runtime.MockResourceArgs, region: string): R
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const region = config["aws:region"] ?? "us-east-1";
-  pulumi.runtime.setAllConfig(config, (input.secretKeys ?? []).map(fullKey));
+  let config: ResolvedConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    // The CLI stops here, before the program: no resources, just its message.
+    writeChildResult(
+      input.outFile,
+      { error: err instanceof Error ? err.message : String(err), resources: [] },
+      performance.now(),
+    );
+    return;
+  }
+  const region = config.values["aws:region"] ?? "us-east-1";
+  pulumi.runtime.setAllConfig(config.values, config.secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {

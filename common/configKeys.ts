@@ -1,0 +1,125 @@
+// The project's own config keys: which role reads each, and the check that a stack sets none that
+// would do nothing. The CLI ignores unknown keys of the project's namespace (NOTES §9), so a typo
+// like `root-activity-monitor:acounts` would otherwise silently widen what a spoke watches.
+import * as path from "node:path";
+import { configError, PROJECT, type Role } from "./config";
+import { loadProject, type Project } from "./cliConfig";
+
+export type KeyRole = Role | "both";
+
+/** Every key declared in Pulumi.yaml, and which role reads it (a test keeps the two equal). */
+export const KEY_ROLES: Record<string, KeyRole> = {
+  role: "both",
+  includeReadOnlyEvents: "both",
+  notificationEmails: "hub",
+  subscriptions: "hub",
+  webhookUrl: "hub",
+  webhookFormat: "hub",
+  organizationId: "hub",
+  eventBusName: "hub",
+  logRetentionDays: "hub",
+  hubStack: "spoke",
+  hubEventBusArn: "spoke",
+  regions: "spoke",
+  memberRoleName: "spoke",
+  accounts: "spoke",
+  organizationalUnits: "spoke",
+  shard: "spoke",
+};
+
+export const PROJECT_FILE = path.join(__dirname, "..", "Pulumi.yaml");
+
+/** Levenshtein distance, case-insensitive, as the CLI's findClosestKey compares names. */
+function distance(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= s.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= t.length; j++) {
+      row[j] = Math.min(
+        (prev[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (s[i - 1] === t[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[t.length] as number;
+}
+
+/**
+ * The known key closest to `name`: within the CLI's distance of 2 (maxValidationAttributeDistance),
+ * else one that contains it or is contained in it (`hubStackName` -> `hubStack`).
+ */
+export function closestKey(name: string, known: string[] = Object.keys(KEY_ROLES)): string | undefined {
+  const sorted = [...known].sort();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const key of sorted) {
+    const d = distance(name, key);
+    if (d < bestDistance) [best, bestDistance] = [key, d];
+  }
+  const lower = name.toLowerCase();
+  return best ?? sorted.find((k) => lower.includes(k.toLowerCase()) || k.toLowerCase().includes(lower));
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether a config string (as the program sees it) equals the project default the CLI applied. */
+function isDefault(raw: string, def: unknown): boolean {
+  if (typeof def === "string" || typeof def === "boolean" || typeof def === "number")
+    return raw === String(def);
+  try {
+    return canonical(JSON.parse(raw)) === canonical(def);
+  } catch {
+    return false;
+  }
+}
+
+let cachedProject: Project | undefined;
+export function projectFile(): Project {
+  cachedProject ??= loadProject(PROJECT_FILE);
+  return cachedProject;
+}
+
+/**
+ * Refuses keys of this project that the stack's role never reads: unknown keys (typos, with the
+ * closest known key) and keys of the other role. The CLI applies every default to every stack, so
+ * a key of the other role counts only when it differs from its default.
+ */
+export function checkConfigKeys(
+  all: Record<string, string>,
+  role: Role,
+  project: Project = projectFile(),
+): void {
+  const prefix = `${PROJECT}:`;
+  const other: Role = role === "hub" ? "spoke" : "hub";
+  for (const full of Object.keys(all).sort()) {
+    if (!full.startsWith(prefix)) continue;
+    const key = full.slice(prefix.length);
+    const reader = KEY_ROLES[key];
+    if (reader === undefined) {
+      const near = closestKey(key);
+      throw configError(
+        key,
+        `this project has no such key, so it would do nothing.${near ? ` Did you mean ${prefix}${near}?` : ""} ` +
+          `Fix or remove it in Pulumi.<stack>.yaml. Known keys: ${Object.keys(KEY_ROLES).sort().join(", ")}.`,
+      );
+    }
+    if (reader === other && !isDefault(all[full] as string, project.config[key]?.default)) {
+      throw configError(
+        key,
+        `only ${other} stacks read it; this is a ${role} stack, so it would do nothing here. ` +
+          `Remove it from this stack (pulumi config rm ${full}), or set it on the ${other} stack.`,
+      );
+    }
+  }
+}
