@@ -306,7 +306,11 @@ export function decide(input: unknown): Decision {
   if (identityType === undefined) return unreadable("detail.userIdentity.type is missing", input);
   const assume = eventName === ASSUME_ROOT && eventSource === STS_EVENT_SOURCE;
   // The rules leave AssumeRoot's target-account copy out; should one arrive, the caller's record alerts.
-  if (assume ? identityType === TARGET_COPY_IDENTITY_TYPE : identityType !== ROOT_IDENTITY_TYPE && facts.issuerType !== ROOT_IDENTITY_TYPE) {
+  if (
+    assume
+      ? identityType === TARGET_COPY_IDENTITY_TYPE
+      : identityType !== ROOT_IDENTITY_TYPE && facts.issuerType !== ROOT_IDENTITY_TYPE
+  ) {
     return {
       decision: "skip",
       reason: `userIdentity.type is ${identityType}, not ${assume ? "the caller of AssumeRoot" : ROOT_IDENTITY_TYPE}`,

@@ -341,12 +341,20 @@ export function createNotifier(deps: NotifierDeps): Notifier {
    * access key; a root-session event looks its key up. Runs beside the state phase, within the same
    * cap; a failure or a miss only leaves the alert unattributed.
    */
-  async function rootSession(f: RootEventFacts, base: Record<string, unknown>): Promise<RootSession | undefined> {
+  async function rootSession(
+    f: RootEventFacts,
+    base: Record<string, unknown>,
+  ): Promise<RootSession | undefined> {
     const store = deps.store;
     const put = f.access === "assume-root" && !f.failed;
     const key = put ? f.issuedKey : f.access === "root-session" ? f.accessKeyId : undefined;
     if (!store || !key) return undefined;
-    const session: RootSession = { by: f.arn, taskPolicy: f.taskPolicy, targetAccount: f.targetAccount, at: f.eventTime };
+    const session: RootSession = {
+      by: f.arn,
+      taskPolicy: f.taskPolicy,
+      targetAccount: f.targetAccount,
+      at: f.eventTime,
+    };
     try {
       return await withDeadline(stateCap, "state store", async () =>
         put ? void (await store.putRootSession(key, session, now().getTime())) : store.getRootSession(key),

@@ -51,7 +51,14 @@ const assumeRoot = (
   severity: Severity,
   why: string,
   taskPolicies?: string[],
-): SeverityRow => ({ eventNames: ["AssumeRoot"], when, severity, why, advice: ASSUME_ROOT_ADVICE, taskPolicies });
+): SeverityRow => ({
+  eventNames: ["AssumeRoot"],
+  when,
+  severity,
+  why,
+  advice: ASSUME_ROOT_ADVICE,
+  taskPolicies,
+});
 
 /** Sensitive root events. First matching row wins; a listed event keeps its severity even if read-only or failed. */
 export const SEVERITY_TABLE: readonly SeverityRow[] = [

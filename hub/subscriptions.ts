@@ -60,23 +60,33 @@ export function subscriptionName(s: { protocol: string; endpoint: string }): str
   return `sub-${s.protocol}-${hash}`;
 }
 
-function readFilterPolicy(key: string, where: string, raw: unknown): Record<string, unknown[]> {
+/** A filter policy on message attributes; `$or` (a list of policies, as SNS supports) nests. */
+function readFilterPolicy(
+  key: string,
+  where: string,
+  raw: unknown,
+  path = `${where}.filterPolicy`,
+): Record<string, unknown[]> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw configError(key, `${where}.filterPolicy must be an object like {"severity": ["critical"]}.`);
+    throw configError(key, `${path} must be an object like {"severity": ["critical"]}.`);
   }
   const out: Record<string, unknown[]> = {};
   for (const [attr, values] of Object.entries(raw as Record<string, unknown>)) {
+    if (attr === "$or") {
+      if (!Array.isArray(values) || values.length < 2) {
+        throw configError(key, `${path}.$or must be a list of at least two filter policies.`);
+      }
+      out[attr] = values.map((p: unknown, i) => readFilterPolicy(key, where, p, `${path}.$or[${i}]`));
+      continue;
+    }
     if (!(FILTER_ATTRIBUTES as readonly string[]).includes(attr)) {
       throw configError(
         key,
-        `${where}.filterPolicy tests "${attr}", which the notifier never sets. Use one of ${FILTER_ATTRIBUTES.join(", ")}.`,
+        `${path} tests "${attr}", which the notifier never sets. Use one of ${FILTER_ATTRIBUTES.join(", ")}.`,
       );
     }
     if (!Array.isArray(values) || values.length === 0) {
-      throw configError(
-        key,
-        `${where}.filterPolicy.${attr} must be a non-empty list, like ["critical", "high"].`,
-      );
+      throw configError(key, `${path}.${attr} must be a non-empty list, like ["critical", "high"].`);
     }
     const known: Record<string, string[]> = {
       severity: [...SEVERITY_LEVELS, "test"],
@@ -86,13 +96,10 @@ function readFilterPolicy(key: string, where: string, raw: unknown): Record<stri
     const allowed = known[attr];
     for (const v of values) {
       if (typeof v === "string" && allowed && !allowed.includes(v)) {
-        throw configError(
-          key,
-          `${where}.filterPolicy.${attr}: "${v}" never occurs. Use ${allowed.join(", ")}.`,
-        );
+        throw configError(key, `${path}.${attr}: "${v}" never occurs. Use ${allowed.join(", ")}.`);
       }
       if (attr === "accountId" && typeof v === "string" && !/^\d{12}$/.test(v)) {
-        throw configError(key, `${where}.filterPolicy.accountId: "${v}" is not a 12-digit account ID.`);
+        throw configError(key, `${path}.accountId: "${v}" is not a 12-digit account ID.`);
       }
     }
     out[attr] = values;

@@ -19,7 +19,161 @@ const link = (region: string, id: string) =>
   `https://${region}.console.aws.amazon.com/cloudtrailv2/home?region=${region}#/events/${id}`;
 
 const TABLE: Record<string, Expected> = {
-  "assumedrole-assumeroot.json": { decision: "skip", reason: /userIdentity\.type is AssumedRole/ },
+  // Centralized root access: the AssumeRoot call alerts from the caller's record, by task policy.
+  "assumedrole-assumeroot.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] AssumeRoot S3UnlockBucketPolicy into 222222222222 in ${NAME} (111111111111)`,
+    body: [/Task policy:\s+S3UnlockBucketPolicy/, /Session key:\s+not recorded/, /Region:\s+us-west-2/],
+  },
+  "assumeroot-s3unlockbucketpolicy.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] AssumeRoot S3UnlockBucketPolicy into 444455556666 in ${NAME} (111111111111)`,
+    body: [
+      /Access:\s+AssumeRoot call: opens a root session in the target account/,
+      /Target account:\s+prod-payments \(444455556666\)/,
+      /Session issuer:\s+arn:aws:iam::111111111111:role\/RootAccessAdmins/,
+      /Source identity:\s+alice@example\.com/,
+      /Session key:\s+ASIAEXAMPLEROOTS3UN1/,
+      /Identity:\s+arn:aws:sts::111111111111:assumed-role\/RootAccessAdmins\/alice/,
+      /Result:\s+success/,
+      "198.51.100.24",
+      "md/command#sts.assume-root",
+      "2026-03-02 10:00:12 UTC",
+    ],
+  },
+  "assumeroot-iamcreaterootuserpassword.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] AssumeRoot IAMCreateRootUserPassword into 444455556666 in ${NAME} (111111111111)`,
+    body: [/Region:\s+eu-west-1/, /set a root password/],
+  },
+  "assumeroot-iamauditrootusercredentials.json": {
+    decision: "alert",
+    severity: "low",
+    subject: `[LOW] AssumeRoot IAMAuditRootUserCredentials into 444455556666 in ${NAME} (111111111111)`,
+    body: [/only audit or delete root credentials/],
+  },
+  "assumeroot-failure-sqsunlockqueuepolicy.json": {
+    decision: "alert",
+    severity: "medium",
+    subject: `[MEDIUM] AssumeRoot SQSUnlockQueuePolicy into 444455556666 in ${NAME} (111111111111)`,
+    body: [
+      /Result:\s+FAILED: errorCode AccessDenied, errorMessage "User: arn:aws:sts::111111111111:assumed-role\/RootAccessAdmins\/alice is not authorized/,
+      /Session key:\s+not recorded/,
+      /refused AssumeRoot/,
+    ],
+  },
+  // The same call as recorded in the target account: the rules leave it out, the notifier skips it.
+  "awsaccount-assumeroot-target-copy.json": {
+    decision: "skip",
+    reason: /userIdentity\.type is AWSAccount, not the caller of AssumeRoot/,
+  },
+  "federateduser-root-issued-putbucketpolicy.json": {
+    decision: "alert",
+    severity: "medium",
+    subject: `[MEDIUM] Root PutBucketPolicy in ${NAME} (777788889999)`,
+    body: [
+      /Access:\s+a session root issued with GetFederationToken \(arn:aws:iam::777788889999:root\)/,
+      "arn:aws:sts::777788889999:federated-user/ops-break-glass",
+    ],
+  },
+  "root-session-deletebucketpolicy.json": {
+    decision: "alert",
+    severity: "medium",
+    subject: `[MEDIUM] Root DeleteBucketPolicy in ${NAME} (444455556666)`,
+    body: [
+      /Access:\s+temporary root credentials: an AssumeRoot session or a root GetSessionToken; not attributed yet: search the management account's CloudTrail for the AssumeRoot that returned ASIAEXAMPLEROOTS3UN1/,
+    ],
+  },
+  "root-getsessiontoken.json": {
+    decision: "alert",
+    severity: "low",
+    subject: `[LOW] Root GetSessionToken in ${NAME} (777788889999)`,
+    body: [/Identity:\s+arn:aws:iam::777788889999:root, access key AKIAEXAMPLELONGTERM1/],
+  },
+  "root-session-getsessiontoken-createuser.json": {
+    decision: "alert",
+    severity: "medium",
+    subject: `[MEDIUM] Root CreateUser in ${NAME} (777788889999)`,
+    body: [
+      /Access:\s+temporary root credentials: an AssumeRoot session or a root GetSessionToken; not attributed yet/,
+    ],
+  },
+  // The account-takeover path, and the rest of the root event set.
+  "root-emailupdated.json": {
+    decision: "alert",
+    severity: "critical",
+    subject: `[CRITICAL] Root EmailUpdated in ${NAME} (123456789012)`,
+    body: ["console sign-in", /recover the root password/],
+  },
+  "root-startprimaryemailupdate.json": {
+    decision: "alert",
+    severity: "critical",
+    subject: `[CRITICAL] Root StartPrimaryEmailUpdate in ${NAME} (123456789012)`,
+    body: [/Event:\s+StartPrimaryEmailUpdate \(account\.amazonaws\.com\)/, "AWS Support"],
+  },
+  "root-acceptprimaryemailupdate.json": {
+    decision: "alert",
+    severity: "critical",
+    subject: `[CRITICAL] Root AcceptPrimaryEmailUpdate in ${NAME} (123456789012)`,
+    body: [/Event:\s+AcceptPrimaryEmailUpdate \(account\.amazonaws\.com\)/],
+  },
+  "root-passwordrecoveryrequested.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root PasswordRecoveryRequested in ${NAME} (123456789012)`,
+    body: ["console sign-in", /being recovered/],
+  },
+  "root-passwordrecoverycompleted.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root PasswordRecoveryCompleted in ${NAME} (123456789012)`,
+    body: [/Result:\s+success/],
+  },
+  "root-putcontactinformation.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root PutContactInformation in ${NAME} (123456789012)`,
+    body: [/takeover step/, "HIDDEN_DUE_TO_SECURITY_REASONS"],
+  },
+  "root-putalternatecontactinformation.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root PutAlternateContactInformation in ${NAME} (123456789012)`,
+    body: [/takeover step/, '"alternateContactType": "SECURITY"'],
+  },
+  "root-leaveorganization.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root LeaveOrganization in ${NAME} (123456789012)`,
+    body: [/Event:\s+LeaveOrganization \(organizations\.amazonaws\.com\)/, /organization membership/],
+  },
+  "root-createvirtualmfadevice.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root CreateVirtualMFADevice in ${NAME} (123456789012)`,
+    body: [/contacts or MFA/],
+  },
+  "root-resyncmfadevice.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root ResyncMFADevice in ${NAME} (123456789012)`,
+    body: [/contacts or MFA/],
+  },
+  "root-uploadsigningcertificate.json": {
+    decision: "alert",
+    severity: "critical",
+    subject: `[CRITICAL] Root UploadSigningCertificate in ${NAME} (123456789012)`,
+    body: [/A key for the root user itself/],
+  },
+  "root-uploadcloudfrontpublickey.json": {
+    decision: "alert",
+    severity: "critical",
+    subject: `[CRITICAL] Root UploadCloudFrontPublicKey in ${NAME} (123456789012)`,
+    body: [/A key for the root user itself/, "BEGIN PUBLIC KEY"],
+  },
   "assumedrole-consolelogin-failure.json": { decision: "skip", reason: /userIdentity\.type is AssumedRole/ },
   "assumedrole-getcalleridentity-readonly.json": {
     decision: "skip",
@@ -133,8 +287,8 @@ const TABLE: Record<string, Expected> = {
   },
   "root-enablemfadevice.json": {
     decision: "alert",
-    severity: "medium",
-    subject: `[MEDIUM] Root EnableMFADevice in ${NAME} (111122223333)`,
+    severity: "high",
+    subject: `[HIGH] Root EnableMFADevice in ${NAME} (111122223333)`,
     body: [/Read-only:\s+no/, "Coral/Netty4"],
   },
   "root-passwordupdated.json": {

@@ -87,7 +87,8 @@ describe("hub stack from Pulumi.hub.yaml", () => {
       "detail-type": ["Root Activity Monitor Self-Test"],
     });
     // Every CloudTrail branch takes aws.* sources only: a member account cannot forge one.
-    for (const branch of [pattern, federated, assumeRoot]) expect(branch.source).toEqual([{ prefix: "aws." }]);
+    for (const branch of [pattern, federated, assumeRoot])
+      expect(branch.source).toEqual([{ prefix: "aws." }]);
     expect(pattern.detail.userIdentity.type).toEqual(["Root"]);
     expect(federated.detail.userIdentity.sessionContext.sessionIssuer.type).toEqual(["Root"]);
     expect(assumeRoot.detail).toEqual({
