@@ -166,6 +166,7 @@ describe("deployed notifier: severity, routing attributes and every protocol bod
         accountName: { type: "String", value: `acct-${c.account.slice(-4)}` },
         eventName: { type: "String", value: ev.detail.eventName },
         region: { type: "String", value: ev.detail.awsRegion },
+        rootAccess: { type: "String", value: "root-credentials" },
       });
       expect(Object.keys(p.structure).sort()).toEqual(["default", "email", "email-json", "https"]);
       expect(p.structure.email).toMatch(new RegExp(`Severity:\\s+${c.severity.toUpperCase()}:`));
@@ -363,6 +364,39 @@ describe("deployed notifier: storm control and duplicates", () => {
         .sort(),
     ).toEqual(["down-0", "down-0", "down-1", "down-2"]);
   });
+
+  it("names the AssumeRoot caller in the alert on the root session's action in the target account", async () => {
+    const call = load("assumeroot-s3unlockbucketpolicy.json");
+    const action = load("root-session-deletebucketpolicy.json");
+    const [first, second] = await sandbox.invoke([sqs([call], "call"), sqs([action], "action")], env());
+    expect(first).toMatchObject({ ok: { batchItemFailures: [] } });
+    expect(second).toMatchObject({ ok: { batchItemFailures: [] } });
+    const [opened, used] = published();
+    expect(opened?.subject).toBe(
+      "[HIGH] AssumeRoot S3UnlockBucketPolicy into 444455556666 in acct-1111 (111111111111)",
+    );
+    expect(opened?.attributes.rootAccess).toEqual({ type: "String", value: "assume-root" });
+    expect(used?.subject).toBe("[MEDIUM] Root DeleteBucketPolicy in acct-6666 (444455556666)");
+    expect(used?.structure.email).toMatch(
+      /Access:\s+root session opened with AssumeRoot by arn:aws:sts::111111111111:assumed-role\/RootAccessAdmins\/alice \(task policy S3UnlockBucketPolicy\) at 2026-03-02 10:00:12 UTC/,
+    );
+    expect(used?.attributes).toMatchObject({
+      rootAccess: { type: "String", value: "root-session" },
+      assumedBy: { type: "String", value: "arn:aws:sts::111111111111:assumed-role/RootAccessAdmins/alice" },
+      taskPolicy: { type: "String", value: "S3UnlockBucketPolicy" },
+    });
+    // The record is in the hub's state table, with a TTL that outlives the 900 s session.
+    const { GetItemCommand } = await import("@aws-sdk/client-dynamodb");
+    const item = (
+      await dynamo.client.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: { S: "root-session#ASIAEXAMPLEROOTS3UN1" }, sk: { S: "-" } },
+        }),
+      )
+    ).Item;
+    expect(Number(item?.expiresAt?.N) - Date.now() / 1000).toBeGreaterThan(86_400);
+  }, 60_000);
 
   it("repeated failed root sign-ins escalate: the 10th within 15 minutes is critical and goes out alone", async () => {
     const ACCOUNT = "700000000007";

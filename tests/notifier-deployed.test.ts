@@ -15,8 +15,15 @@ const fixtureFiles = fs
   .readdirSync(FIXTURES)
   .filter((f) => f.endsWith(".json"))
   .sort();
-// Root-typed records, except AWS (ELB) acting as root on its own, are real root activity.
-const ROOT_ACTIVITY = fixtureFiles.filter((f) => f.startsWith("root-") && !f.includes("invokedby-elb"));
+// Root-typed records, except AWS (ELB) acting as root on its own, are real root activity; so are
+// AssumeRoot calls (not their target-account copy) and sessions root issued with GetFederationToken.
+const ROOT_ACTIVITY = fixtureFiles.filter(
+  (f) =>
+    (f.startsWith("root-") && !f.includes("invokedby-elb")) ||
+    f.startsWith("assumeroot-") ||
+    f === "assumedrole-assumeroot.json" ||
+    f.startsWith("federateduser-root-issued"),
+);
 const NOT_ROOT_ACTIVITY = fixtureFiles.filter((f) => !ROOT_ACTIVITY.includes(f));
 const ACCOUNT_NAMES: Record<string, string> = {
   "111122223333": "prod-payments",
@@ -66,17 +73,18 @@ describe("deployed notifier", () => {
       const ev = load(file);
       const id = String(ev.detail.recipientAccountId ?? ev.account);
       const eventName = String(ev.detail.eventName);
+      const what = eventName === "AssumeRoot" ? "AssumeRoot " : `Root ${eventName}`;
       const match = sent.find(
         (p) =>
-          String(p.params.Subject).includes(`Root ${eventName}`) &&
+          String(p.params.Subject).includes(what) &&
           String(p.params.Subject).includes(id) &&
-          String(p.params.Message).includes(String(ev.detail.eventID)),
+          String(p.params.Message).includes(String(ev.detail.eventID ?? ev.id)),
       );
       expect(match, `no publish for ${file}`).toBeDefined();
       const subject = String(match?.params.Subject);
       const message = String(match?.params.Message);
       expect(match?.params.TopicArn).toBe(TOPIC_ARN);
-      expect(subject).toMatch(/^\[(CRITICAL|HIGH|MEDIUM|LOW)\] Root /);
+      expect(subject).toMatch(/^\[(CRITICAL|HIGH|MEDIUM|LOW)\] (Root|AssumeRoot) /);
       expect(subject.length).toBeLessThanOrEqual(99);
       expect(subject).toMatch(/^[\x20-\x7e]+$/);
       if (ACCOUNT_NAMES[id]) {
