@@ -19,6 +19,7 @@ export const T = {
   queue: "aws:sqs/queue:Queue",
   queuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
   busPolicy: "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+  eventRule: "aws:cloudwatch/eventRule:EventRule",
   eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   lambdaFunction: "aws:lambda/function:Function",
@@ -417,6 +418,48 @@ export const lambdaDeadLetter: ResourceValidationPolicy = {
   },
 };
 
+/** The branches of an EventBridge pattern: each entry of a top-level `$or`, or the pattern itself. */
+function patternBranches(pattern: Record<string, unknown>): Record<string, unknown>[] {
+  const or = pattern.$or;
+  if (!Array.isArray(or)) return [pattern];
+  const { $or: _, ...rest } = pattern;
+  return or.flatMap((b) => patternBranches({ ...rest, ...(b as Record<string, unknown>) }));
+}
+
+export const eventRuleAwsSources: ResourceValidationPolicy = {
+  name: "event-rule-cloudtrail-from-aws-sources",
+  description:
+    "Every branch of an EventBridge rule pattern that can match CloudTrail events requires an aws.* " +
+    "source. PutEvents refuses AWS-owned sources, so no account can forge an event that passes it.",
+  enforcementLevel: MANDATORY,
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== T.eventRule || typeof args.props.eventPattern !== "string") return;
+    const branches = patternBranches(JSON.parse(args.props.eventPattern) as Record<string, unknown>);
+    branches.forEach((b, i) => {
+      const types = b["detail-type"];
+      // Only a list of plain detail-types none of which is CloudTrail's keeps CloudTrail events out.
+      const cloudTrail =
+        !Array.isArray(types) || types.some((t) => typeof t !== "string" || t.includes("CloudTrail"));
+      const source = b.source;
+      const awsOnly =
+        Array.isArray(source) &&
+        source.length > 0 &&
+        source.every((v) =>
+          typeof v === "string"
+            ? v.startsWith("aws.")
+            : typeof (v as { prefix?: unknown })?.prefix === "string" &&
+              (v as { prefix: string }).prefix.startsWith("aws."),
+        );
+      if (cloudTrail && !awsOnly) {
+        reportViolation(
+          `eventPattern branch ${i} can match CloudTrail events from a source other than aws.*: ${JSON.stringify(source ?? null)}`,
+        );
+      }
+    });
+  },
+};
+
 /** Every policy of the pack, in the order `pulumi preview` lists them. */
 export const policies: ResourceValidationPolicy[] = [
   noWildcardIamPolicy,
@@ -427,4 +470,5 @@ export const policies: ResourceValidationPolicy[] = [
   logGroupRetention,
   eventTargetRetries,
   lambdaDeadLetter,
+  eventRuleAwsSources,
 ];

@@ -172,6 +172,7 @@ describe("the real hub and spoke pass every policy", () => {
       T.queue,
       T.queuePolicy,
       T.busPolicy,
+      T.eventRule,
       T.eventTarget,
       T.logGroup,
       T.lambdaFunction,
@@ -421,6 +422,28 @@ describe("each policy flags a broken copy of a real input", () => {
     const fn = hubOne(T.lambdaFunction);
     const { deadLetterConfig: _dropped, ...rest } = fn.inputs;
     await flagged("lambda-dead-letter", fn, rest, /dead-letter/);
+  });
+
+  it("event-rule-cloudtrail-from-aws-sources: a rule branch that takes any source, on hub and spoke", async () => {
+    for (const rule of [hubOne(T.eventRule), spokeFirst(T.eventRule)]) {
+      const pattern = JSON.parse(rule.inputs.eventPattern);
+      // The AssumeRoot branch with its source guarantee removed.
+      const assumeRoot = pattern.$or.find((b: any) => b.detail?.eventName);
+      delete assumeRoot.source;
+      await flagged(
+        "event-rule-cloudtrail-from-aws-sources",
+        rule,
+        { ...rule.inputs, eventPattern: JSON.stringify(pattern) },
+        /branch 2 can match CloudTrail events from a source other than aws\.\*: null/,
+      );
+      assumeRoot.source = [{ prefix: "" }];
+      await flagged(
+        "event-rule-cloudtrail-from-aws-sources",
+        rule,
+        { ...rule.inputs, eventPattern: JSON.stringify(pattern) },
+        /branch 2 .*\[\{"prefix":""\}\]/,
+      );
+    }
   });
 
   it("every policy of the pack was shown a broken input above (no untested policy)", () => {
