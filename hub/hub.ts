@@ -241,7 +241,8 @@ export class RootActivityHub extends pulumi.ComponentResource {
               },
               // Storm control: a delayed message on its own queue tells it when to send a digest.
               { Sid: "ScheduleDigests", Effect: "Allow", Action: "sqs:SendMessage", Resource: events.arn },
-              // Duplicate suppression, failed sign-in counts and digests, in its own table only.
+              // Duplicate suppression, failed sign-in counts, digests and root-session attribution
+              // (PutItem/GetItem, no new action), in its own table only.
               {
                 Sid: "UseStateTable",
                 Effect: "Allow",
