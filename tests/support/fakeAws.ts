@@ -163,6 +163,8 @@ export function fakeAwsEnv(url: string, region = "us-east-1"): Record<string, st
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
     AWS_ENDPOINT_URL_SQS: url,
     AWS_ENDPOINT_URL_SSM: url,
+    AWS_ENDPOINT_URL_CLOUDTRAIL: url,
+    AWS_ENDPOINT_URL_IAM: url,
     AWS_EC2_METADATA_DISABLED: "true",
   };
 }

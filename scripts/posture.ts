@@ -1,0 +1,183 @@
+// Posture report: `npm run posture -- --stack <spoke>` (repeatable) or `--all`.
+//
+// For every account the spoke stacks select (the spoke's own discovery code, with the stack's
+// credentials; members through memberRoleName): is a CloudTrail trail logging management events in
+// every watched region, and is the root user locked down (MFA, no access keys)? Prints a table,
+// Markdown with --markdown, and writes JSON with --json FILE.
+// Exit code: 0 no high or critical finding, 1 some, 2 the report could not run.
+import * as fs from "node:fs";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { STSClient } from "@aws-sdk/client-sts";
+import { discoverAccounts, type AccountSelection } from "../spoke/discovery";
+import type { ClientFactory } from "./access";
+import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
+import { loadSpoke } from "./coverage";
+import { memoizeSend } from "./coverage/memoize";
+import { spokeStackNames } from "./coverage/stackFiles";
+import {
+  accountPosture,
+  hasSeriousFinding,
+  organizationPosture,
+  type PostureReport,
+} from "./posture/findings";
+import { formatMarkdown, formatTable, toJson } from "./posture/report";
+import {
+  checkRootCredentials,
+  readOrganizationFeatures,
+  type RootCredentials,
+} from "./posture/rootCredentials";
+import { checkTrails, type AccountTrail } from "./posture/trails";
+import { spokeAccess, spokeTargets, type SpokeTrailInput } from "./posture/trailUse";
+
+export const SESSION_NAME = "root-activity-monitor-posture";
+
+const USAGE = `Usage: npm run posture -- (--stack <spoke> [--stack <spoke> ...] | --all)
+                       [--markdown] [--json <file>] [--dir <project dir>]
+
+For every account the spoke stacks select, with the current AWS credentials (the spokes'
+credentials; member accounts through memberRoleName): whether a CloudTrail trail logs management
+events in every watched region, and the root user's MFA, access keys and signing certificates.
+  --stack     a spoke stack (repeat for several, e.g. every shard)
+  --all       every Pulumi.<stack>.yaml in the project whose role is spoke
+  --markdown  print Markdown (pull-request comment, $GITHUB_STEP_SUMMARY) instead of the table
+  --json      also write the report as JSON to <file>
+Exit code: 0 no high or critical finding, 1 at least one, 2 bad arguments, config or credentials.`;
+
+export interface PostureDeps {
+  clients?: { organizations?: OrganizationsClient; sts?: STSClient };
+  cloudTrail?: ClientFactory<CloudTrailClient>;
+  iam?: ClientFactory<IAMClient>;
+  concurrency?: number;
+  accountTimeoutMs?: number;
+}
+
+export interface PostureOptions {
+  stacks: string[];
+  dir: string;
+}
+
+export interface PostureRun {
+  report: PostureReport;
+  warnings: string[];
+}
+
+export async function runPosture(opts: PostureOptions, deps: PostureDeps = {}): Promise<PostureRun> {
+  const stacks = opts.stacks.map((s) => loadSpoke(s, opts.dir, "posture"));
+  const first = stacks[0];
+  if (!first) throw new UsageError("No spoke stack to report on.");
+  const region = first.region ?? process.env.AWS_REGION ?? "us-east-1";
+  if (first.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = first.profile;
+  const clients = {
+    organizations: memoizeSend(deps.clients?.organizations ?? new OrganizationsClient({ region })),
+    sts: memoizeSend(deps.clients?.sts ?? new STSClient({ region })),
+  };
+
+  const warnings: string[] = [];
+  const spokes: SpokeTrailInput[] = [];
+  for (const s of stacks) {
+    let selection: AccountSelection;
+    try {
+      selection = await discoverAccounts({
+        include: s.config.include,
+        exclude: s.config.exclude,
+        organizationalUnits: s.config.organizationalUnits,
+        shard: s.config.shard,
+        region,
+        clients,
+      });
+    } catch (err) {
+      throw new UsageError(`Stack ${s.stack}: ${errorMessage(err)}`);
+    }
+    warnings.push(...selection.warnings.map((w) => `${s.stack}: ${w}`));
+    spokes.push({ config: s.config, selection });
+  }
+  const caller = (spokes[0] as SpokeTrailInput).selection;
+  const accounts = spokeTargets(spokes);
+  const access = spokeAccess(spokes, accounts, { sts: clients.sts, sessionName: SESSION_NAME });
+  const common = { access, managementAccountId: caller.managementAccountId, ...deps };
+  const [org, trails, roots] = await Promise.all([
+    readOrganizationFeatures({ ...common, organizationId: caller.organizationId }),
+    checkTrails(accounts, common),
+    checkRootCredentials(
+      accounts.map((a) => a.id),
+      common,
+    ),
+  ]);
+  const report: PostureReport = {
+    organization: organizationPosture(org),
+    accounts: accounts.map((a, i) =>
+      accountPosture(
+        a,
+        trails[i] as AccountTrail,
+        roots[i] as RootCredentials,
+        org,
+        caller.managementAccountId,
+      ),
+    ),
+  };
+  return { report, warnings };
+}
+
+export function parsePostureArgs(
+  argv: string[],
+  cwd: string = process.cwd(),
+): (PostureOptions & { markdown: boolean; json?: string }) | "help" {
+  const values = parseFlags(argv, {
+    stack: { type: "string", short: "s", multiple: true },
+    all: { type: "boolean" },
+    markdown: { type: "boolean" },
+    json: { type: "string" },
+    dir: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) return "help";
+  const dir = values.dir ?? cwd;
+  const named = values.stack ?? [];
+  if (values.all && named.length > 0) throw new UsageError("Give either --stack or --all, not both.");
+  if (!values.all && named.length === 0) throw new UsageError("Give --stack <spoke stack> or --all.");
+  const stacks = values.all ? spokeStackNames(dir) : named;
+  if (stacks.length === 0) {
+    throw new UsageError(`--all found no spoke stack file (Pulumi.<stack>.yaml with role spoke) in ${dir}.`);
+  }
+  if (values.json === "") throw new UsageError("--json needs a file name, e.g. --json posture.json.");
+  const opts: PostureOptions & { markdown: boolean; json?: string } = {
+    stacks,
+    dir,
+    markdown: values.markdown ?? false,
+  };
+  if (values.json) opts.json = values.json;
+  return opts;
+}
+
+export async function main(argv: string[] = process.argv.slice(2), deps: PostureDeps = {}): Promise<number> {
+  let result: { run: PostureRun; markdown: boolean; json?: string };
+  try {
+    const opts = parsePostureArgs(argv);
+    if (opts === "help") {
+      console.log(USAGE);
+      return 0;
+    }
+    result = { run: await runPosture(opts, deps), markdown: opts.markdown };
+    if (opts.json) result.json = opts.json;
+  } catch (err) {
+    const usage = /^(--|Give |Unknown option|Option)/.test(errorMessage(err)) ? `\n\n${USAGE}` : "";
+    console.error(`${errorMessage(err)}${usage}`);
+    return 2;
+  }
+  const { run, markdown, json } = result;
+  for (const w of run.warnings) console.error(`warning: ${w}`);
+  if (json) {
+    try {
+      fs.writeFileSync(json, toJson(run.report));
+    } catch (err) {
+      console.error(`Cannot write --json ${json}: ${errorMessage(err)}`);
+      return 2;
+    }
+  }
+  console.log(markdown ? formatMarkdown(run.report) : formatTable(run.report));
+  return hasSeriousFinding(run.report) ? 1 : 0;
+}
+
+if (require.main === module) runMain(main);
