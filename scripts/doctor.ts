@@ -3,12 +3,14 @@
 // Reads the stack's config from Pulumi.<stack>.yaml, then with the current AWS credentials:
 //   1. discovers the accounts the stack would watch (same code as the spoke program);
 //   2. assumes the member role into each of them (the caller's own account needs no role);
-//   3. checks the hub bus exists and its policy lets the organization put events on it.
+//   3. checks a CloudTrail trail logs management events in every selected account and region;
+//   4. checks the hub bus exists and its policy lets the organization put events on it.
 // Prints a table with a fix for every failure; exits 0 if all is well, 1 if `pulumi up` would fail,
 // 2 if the doctor could not run (bad arguments or config).
 import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import { DescribeEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
@@ -22,7 +24,9 @@ import {
   roleFix,
   type Assumed,
   type AwsCredentialIdentity,
+  type ClientFactory,
 } from "./access";
+import { spokeTrails, trailRows, type SpokeTrailOptions } from "./posture/trailUse";
 import { errorMessage, runMain } from "./cli";
 
 export const SESSION_NAME = "root-activity-monitor-doctor";
@@ -58,6 +62,8 @@ export interface DoctorOptions {
   stsFactory?: StsFactory;
   /** EventBridge client for a region, with given credentials (undefined = the standard credential chain). */
   eventBridgeFactory?: EventBridgeFactory;
+  /** CloudTrail client for a region, with given credentials (undefined = the standard credential chain). */
+  cloudTrailFactory?: ClientFactory<CloudTrailClient>;
   /** Parallel AssumeRole calls. Default 8. */
   concurrency?: number;
 }
@@ -267,7 +273,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     rows.push({ accountId: s.id, name: s.name, check: "selection", result: "skip", detail: s.reason });
   }
 
-  // 3. Hub bus.
+  // 3. A trail logging management events wherever the spoke watches: without one its rules never fire.
+  const trailOpts: SpokeTrailOptions = { sts, sessionName: SESSION_NAME, assumed };
+  if (opts.cloudTrailFactory) trailOpts.cloudTrail = opts.cloudTrailFactory;
+  rows.push(...trailRows(selection, await spokeTrails([{ config, selection }], trailOpts)));
+
+  // 4. Hub bus.
   rows.push(await checkHubBus(opts, selection, sts, assumed, eventBridgeFactory));
 
   return { ok: rows.every((r) => r.result !== "fail"), rows, selection };
@@ -399,7 +410,8 @@ export function formatTable(rows: DoctorRow[]): string {
 const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn>]
 
 Checks, with the current AWS credentials, that a spoke stack can be deployed:
-  the accounts it selects, the member role in each, and the hub bus and its policy.
+  the accounts it selects, the member role and a logging CloudTrail trail in each, and the hub
+  bus and its policy.
 Exit code: 0 all good, 1 a check failed, 2 bad arguments or config.`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {

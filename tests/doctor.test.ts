@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -54,6 +55,8 @@ async function doctor(org: FakeOrganization, config: SpokeConfig, extra: Partial
     clients: { organizations: new OrganizationsClient(cfg), sts: new STSClient(cfg) },
     stsFactory: (region, credentials) =>
       new STSClient({ ...fakeClientConfig(aws.url, region), ...(credentials ? { credentials } : {}) }),
+    cloudTrailFactory: (region, credentials) =>
+      new CloudTrailClient({ ...fakeClientConfig(aws.url, region), ...(credentials ? { credentials } : {}) }),
     eventBridgeFactory: (region, credentials) => {
       ebRegions.push(region);
       ebCredentials.push(credentials);
