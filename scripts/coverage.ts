@@ -2,9 +2,11 @@
 //
 // Lists the organization's accounts now (the spoke's own discovery code, with the stack's
 // credentials) and compares them, region by region, with what the spoke stacks' outputs say they
-// watch. Prints covered / missing / excluded / suspended as a table, or Markdown with --markdown.
+// watch, and whether a CloudTrail trail logs where they watch (members through memberRoleName).
+// Prints covered / missing / excluded / suspended as a table, or Markdown with --markdown.
 // Exit code: 0 nothing missing, 1 something is missing, 2 the report could not run.
 import * as path from "node:path";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
@@ -21,7 +23,11 @@ import { parseSpokeOutputs } from "./coverage/spokeOutputs";
 import { spokeStackNames } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
 import { loadStackConfig, stackRole } from "./stackConfig";
+import type { ClientFactory } from "./access";
 import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
+import { spokeTrails } from "./posture/trailUse";
+
+export const SESSION_NAME = "root-activity-monitor-coverage";
 
 const USAGE = `Usage: npm run coverage -- (--stack <spoke> [--stack <spoke> ...] | --all)
                         [--outputs <file.json> | --outputs-dir <dir>] [--markdown] [--dir <project dir>]
@@ -41,6 +47,8 @@ Exit code: 0 nothing missing, 1 an account or region is missing, 2 bad arguments
 export interface CoverageDeps {
   stackOutputs?: (stack: string, dir: string) => Promise<StackOutputs>;
   clients?: { organizations?: OrganizationsClient; sts?: STSClient };
+  /** CloudTrail client for a region and credentials (the trail check); default: the SDK's chain. */
+  cloudTrail?: ClientFactory<CloudTrailClient>;
 }
 
 export interface CoverageRun {
@@ -122,7 +130,13 @@ export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}
     warnings.push(...selection.warnings.map((w) => `${s.stack}: ${w}`));
     covered.push({ stack: s.stack, config: s.config, outputs, selection });
   }
-  return { report: computeCoverage({ organization, stacks: covered, scope: opts.scope }), warnings };
+  // Accounts the outputs call covered are not, where no trail logs: read them as the spoke reaches them.
+  const trails = await spokeTrails(covered, {
+    sts: clients.sts,
+    sessionName: SESSION_NAME,
+    ...(deps.cloudTrail ? { cloudTrail: deps.cloudTrail } : {}),
+  });
+  return { report: computeCoverage({ organization, stacks: covered, scope: opts.scope, trails }), warnings };
 }
 
 export function parseCoverageArgs(

@@ -2,6 +2,7 @@
 // organization has now (accounts created, suspended or excluded since the last deployment).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it, vi } from "vitest";
@@ -88,6 +89,8 @@ async function report(
   const { aws, clients } = await fake(org);
   const deps: CoverageDeps = {
     clients,
+    cloudTrail: (region, credentials) =>
+      new CloudTrailClient({ ...fakeClientConfig(aws.url, region), ...(credentials ? { credentials } : {}) }),
     stackOutputs: async (stack) => {
       const s = stacks[stack];
       if (!s) throw new Error(`no outputs for ${stack}`);

@@ -1,12 +1,14 @@
 // Compares what the organization has now with what the spoke stacks' outputs say they watch.
 //
-//   covered    ACTIVE, and every region a stack selecting it watches is in some stack's outputs
+//   covered    ACTIVE, and every region a stack selecting it watches is in some stack's outputs,
+//              with no region where its CloudTrail trail is missing or stopped
 //   missing    ACTIVE and selected (or, organization-wide, selected by no stack), but absent from the
 //              outputs in some region: created or moved since the last deployment, or never deployed
 //   excluded   ACTIVE, left out on purpose (accounts.exclude), with the reason
 //   suspended  not ACTIVE (suspended, closing, closed): cannot be watched
 import type { AccountSelection } from "../../spoke/discovery";
 import type { SpokeConfig } from "../../spoke/config";
+import type { AccountTrail } from "../posture/trails";
 import type { SpokeOutputs } from "./spokeOutputs";
 
 export type CoverageStatus = "missing" | "excluded" | "suspended" | "covered";
@@ -26,6 +28,8 @@ export interface CoverageInput {
   stacks: StackCoverage[];
   /** "organization": every account must be watched by some stack; "stacks": only the stacks' own selections. */
   scope: "organization" | "stacks";
+  /** Trail verdicts by account: a missing or stopped trail means nothing reaches the rules. */
+  trails?: ReadonlyMap<string, AccountTrail>;
 }
 
 export interface CoverageRow {
@@ -80,14 +84,20 @@ export function computeCoverage(input: CoverageInput): CoverageReport {
       coveredBy[0]?.name ??
       input.stacks.flatMap((s) => s.selection.skipped).find((a) => a.id === id)?.name ??
       "";
-    const row = (status: CoverageStatus, detail: string, stacks: string[], expected: string[] = []) => {
+    const row = (
+      status: CoverageStatus,
+      detail: string,
+      stacks: string[],
+      expected: string[] = [],
+      missingRegions = expected.filter((r) => !coveredRegions.has(r)),
+    ) => {
       rows.push({
         accountId: id,
         name,
         status,
         stacks: sorted(stacks),
         expectedRegions: unique(expected),
-        missingRegions: unique(expected.filter((r) => !coveredRegions.has(r))),
+        missingRegions: unique(missingRegions),
         detail,
       });
     };
@@ -136,6 +146,19 @@ export function computeCoverage(input: CoverageInput): CoverageReport {
     const expected = unique(selecting.flatMap((s) => s.config.regions));
     const missing = expected.filter((r) => !coveredRegions.has(r));
     const stacks = selecting.map((s) => s.stack);
+    const trail = input.trails?.get(id);
+    if (missing.length === 0 && (trail?.status === "missing" || trail?.status === "stopped")) {
+      // The rules are deployed, but no trail feeds them: nothing can ever match.
+      const dark = trail.regions.filter((r) => r.status === "missing" || r.status === "stopped");
+      row(
+        "missing",
+        `deployed, but CloudTrail ${trail.status} (${trail.detail}), so no event reaches the rules: ${trail.fix ?? "start a trail"}`,
+        stacks,
+        expected,
+        dark.map((r) => r.region),
+      );
+      continue;
+    }
     if (missing.length === 0) {
       row(
         "covered",
