@@ -20,7 +20,7 @@ import {
   type StackCoverage,
 } from "./coverage/report";
 import { parseSpokeOutputs } from "./coverage/spokeOutputs";
-import { spokeStackNames } from "./coverage/stackFiles";
+import { STACK_FLAGS, stacksFromFlags } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
 import { loadStackConfig, stackRole } from "./stackConfig";
 import type { ClientFactory } from "./access";
@@ -90,6 +90,26 @@ export function loadSpoke(stack: string, dir: string, reader = "coverage"): Load
   return loaded;
 }
 
+/** What the stack selects today, with its config; a discovery error names the stack. */
+export async function discoverSpoke(
+  s: LoadedStack,
+  region: string,
+  clients: { organizations: OrganizationsClient; sts: STSClient },
+): Promise<AccountSelection> {
+  try {
+    return await discoverAccounts({
+      include: s.config.include,
+      exclude: s.config.exclude,
+      organizationalUnits: s.config.organizationalUnits,
+      shard: s.config.shard,
+      region,
+      clients,
+    });
+  } catch (err) {
+    throw new UsageError(`Stack ${s.stack}: ${errorMessage(err)}`);
+  }
+}
+
 export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}): Promise<CoverageRun> {
   const stacks = opts.stacks.map((s) => loadSpoke(s, opts.dir));
   const first = stacks[0];
@@ -114,19 +134,7 @@ export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}
   for (const s of stacks) {
     const where = opts.outputsFile ?? `the outputs of stack ${s.stack}`;
     const outputs = parseSpokeOutputs(await readOutputs(s.stack), where);
-    let selection: AccountSelection;
-    try {
-      selection = await discoverAccounts({
-        include: s.config.include,
-        exclude: s.config.exclude,
-        organizationalUnits: s.config.organizationalUnits,
-        shard: s.config.shard,
-        region,
-        clients,
-      });
-    } catch (err) {
-      throw new UsageError(`Stack ${s.stack}: ${errorMessage(err)}`);
-    }
+    const selection = await discoverSpoke(s, region, clients);
     warnings.push(...selection.warnings.map((w) => `${s.stack}: ${w}`));
     covered.push({ stack: s.stack, config: s.config, outputs, selection });
   }
@@ -144,8 +152,7 @@ export function parseCoverageArgs(
   cwd: string = process.cwd(),
 ): (CoverageOptions & { markdown: boolean }) | "help" {
   const values = parseFlags(argv, {
-    stack: { type: "string", short: "s", multiple: true },
-    all: { type: "boolean" },
+    ...STACK_FLAGS,
     outputs: { type: "string" },
     "outputs-dir": { type: "string" },
     markdown: { type: "boolean" },
@@ -154,24 +161,13 @@ export function parseCoverageArgs(
   });
   if (values.help) return "help";
   const dir = values.dir ?? cwd;
-  const named = values.stack ?? [];
-  if (values.all && named.length > 0) throw new UsageError("Give either --stack or --all, not both.");
-  if (!values.all && named.length === 0) throw new UsageError("Give --stack <spoke stack> or --all.");
+  const stacks = stacksFromFlags(values, dir);
   if (values.outputs && values["outputs-dir"])
     throw new UsageError("Give either --outputs or --outputs-dir, not both.");
-  if (values.outputs && (values.all || named.length !== 1)) {
+  if (values.outputs && (values.all || stacks.length !== 1)) {
     throw new UsageError(
       "--outputs holds one stack's outputs: use it with a single --stack, or use --outputs-dir.",
     );
-  }
-  let stacks = named;
-  if (values.all) {
-    stacks = spokeStackNames(dir);
-    if (stacks.length === 0) {
-      throw new UsageError(
-        `--all found no spoke stack file (Pulumi.<stack>.yaml with role spoke) in ${dir}.`,
-      );
-    }
   }
   const opts: CoverageOptions & { markdown: boolean } = {
     stacks,

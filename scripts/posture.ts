@@ -10,12 +10,11 @@ import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
-import { discoverAccounts, type AccountSelection } from "../spoke/discovery";
 import type { ClientFactory } from "./access";
 import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
-import { loadSpoke } from "./coverage";
+import { discoverSpoke, loadSpoke } from "./coverage";
 import { memoizeSend } from "./coverage/memoize";
-import { spokeStackNames } from "./coverage/stackFiles";
+import { STACK_FLAGS, stacksFromFlags } from "./coverage/stackFiles";
 import {
   accountPosture,
   hasSeriousFinding,
@@ -77,19 +76,7 @@ export async function runPosture(opts: PostureOptions, deps: PostureDeps = {}): 
   const warnings: string[] = [];
   const spokes: SpokeTrailInput[] = [];
   for (const s of stacks) {
-    let selection: AccountSelection;
-    try {
-      selection = await discoverAccounts({
-        include: s.config.include,
-        exclude: s.config.exclude,
-        organizationalUnits: s.config.organizationalUnits,
-        shard: s.config.shard,
-        region,
-        clients,
-      });
-    } catch (err) {
-      throw new UsageError(`Stack ${s.stack}: ${errorMessage(err)}`);
-    }
+    const selection = await discoverSpoke(s, region, clients);
     warnings.push(...selection.warnings.map((w) => `${s.stack}: ${w}`));
     spokes.push({ config: s.config, selection });
   }
@@ -125,8 +112,7 @@ export function parsePostureArgs(
   cwd: string = process.cwd(),
 ): (PostureOptions & { markdown: boolean; json?: string }) | "help" {
   const values = parseFlags(argv, {
-    stack: { type: "string", short: "s", multiple: true },
-    all: { type: "boolean" },
+    ...STACK_FLAGS,
     markdown: { type: "boolean" },
     json: { type: "string" },
     dir: { type: "string" },
@@ -134,13 +120,7 @@ export function parsePostureArgs(
   });
   if (values.help) return "help";
   const dir = values.dir ?? cwd;
-  const named = values.stack ?? [];
-  if (values.all && named.length > 0) throw new UsageError("Give either --stack or --all, not both.");
-  if (!values.all && named.length === 0) throw new UsageError("Give --stack <spoke stack> or --all.");
-  const stacks = values.all ? spokeStackNames(dir) : named;
-  if (stacks.length === 0) {
-    throw new UsageError(`--all found no spoke stack file (Pulumi.<stack>.yaml with role spoke) in ${dir}.`);
-  }
+  const stacks = stacksFromFlags(values, dir);
   if (values.json === "") throw new UsageError("--json needs a file name, e.g. --json posture.json.");
   const opts: PostureOptions & { markdown: boolean; json?: string } = {
     stacks,

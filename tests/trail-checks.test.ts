@@ -41,13 +41,15 @@ describe("doctor trail check", () => {
         return v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
       },
     });
-    const report = await runDoctor({
-      config,
-      region: "us-east-1",
-      clients: deps.clients,
-      cloudTrailFactory: deps.cloudTrail,
-      eventBridgeFactory: (region, credentials) => new EventBridgeClient(cfg(region, credentials)),
-    });
+    const doctor = () =>
+      runDoctor({
+        config,
+        region: "us-east-1",
+        clients: deps.clients,
+        cloudTrailFactory: deps.cloudTrail,
+        eventBridgeFactory: (region, credentials) => new EventBridgeClient(cfg(region, credentials)),
+      });
+    const report = await doctor();
     const trail = report.rows.filter((r) => r.check === "trail");
     expect(trail.map((r) => [r.accountId, r.result])).toEqual([
       [MGMT, "ok"],
@@ -62,13 +64,7 @@ describe("doctor trail check", () => {
 
     // Once it logs, the doctor passes.
     fake.trails[2]!.logging = true;
-    const fixed = await runDoctor({
-      config,
-      region: "us-east-1",
-      clients: deps.clients,
-      cloudTrailFactory: deps.cloudTrail,
-      eventBridgeFactory: (region, credentials) => new EventBridgeClient(cfg(region, credentials)),
-    });
+    const fixed = await doctor();
     expect(fixed.rows.filter((r) => r.result === "fail")).toEqual([]);
   });
 });

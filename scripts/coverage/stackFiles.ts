@@ -1,6 +1,7 @@
 // The spoke stacks of a project directory: every Pulumi.<stack>.yaml whose role is spoke. Templates
 // (*-template), deployment settings (*.deploy.yaml) and examples are not stacks.
 import * as fs from "node:fs";
+import { UsageError } from "../cli";
 import { loadStackConfig } from "../stackConfig";
 
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
@@ -17,4 +18,23 @@ export function stackNames(dir: string): string[] {
 
 export function spokeStackNames(dir: string): string[] {
   return stackNames(dir).filter((name) => loadStackConfig(name, dir).source.get("role") === "spoke");
+}
+
+/** The flags that name spoke stacks: --stack (repeatable) or --all. */
+export const STACK_FLAGS = {
+  stack: { type: "string", short: "s", multiple: true },
+  all: { type: "boolean" },
+} as const;
+
+/** The stacks --stack or --all name, or a UsageError saying what to give. */
+export function stacksFromFlags(values: { stack?: string[]; all?: boolean }, dir: string): string[] {
+  const named = values.stack ?? [];
+  if (values.all && named.length > 0) throw new UsageError("Give either --stack or --all, not both.");
+  if (!values.all && named.length === 0) throw new UsageError("Give --stack <spoke stack> or --all.");
+  if (!values.all) return named;
+  const stacks = spokeStackNames(dir);
+  if (stacks.length === 0) {
+    throw new UsageError(`--all found no spoke stack file (Pulumi.<stack>.yaml with role spoke) in ${dir}.`);
+  }
+  return stacks;
 }
