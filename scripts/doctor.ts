@@ -7,7 +7,6 @@
 //   4. checks the hub bus exists and its policy lets the organization put events on it.
 // Prints a table with a fix for every failure; exits 0 if all is well, 1 if `pulumi up` would fail,
 // 2 if the doctor could not run (bad arguments or config).
-import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
 import { DescribeEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
@@ -28,6 +27,8 @@ import {
 } from "./access";
 import { spokeTrails, trailRows, type SpokeTrailOptions } from "./posture/trailUse";
 import { errorMessage, runMain } from "./cli";
+import { outputsFileHint, PulumiCliError } from "./pulumiCli";
+import { pulumiStackOutputs, readOutputsFile, requireStringOutput } from "./selftest/stackOutputs";
 
 export const SESSION_NAME = "root-activity-monitor-doctor";
 export type { AwsCredentialIdentity } from "./access";
@@ -79,19 +80,10 @@ const defaultStsFactory: StsFactory = (region, credentials) =>
 const defaultEventBridgeFactory: EventBridgeFactory = (region, credentials) =>
   credentials ? new EventBridgeClient({ region, credentials }) : new EventBridgeClient({ region });
 
-/** Runs `npx pulumi stack output eventBusArn --stack <hubStack>` in `cwd`. */
-export function pulumiStackOutput(hubStack: string, cwd: string = process.cwd()): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "npx",
-      ["pulumi", "stack", "output", "eventBusArn", "--stack", hubStack],
-      { cwd, timeout: 120_000, maxBuffer: 1 << 20 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`pulumi stack output failed: ${String(stderr).trim() || err.message}`));
-        else resolve(String(stdout).trim());
-      },
-    );
-  });
+/** The hub stack's eventBusArn output, read with the Pulumi CLI in `cwd`. */
+export async function pulumiStackOutput(hubStack: string, cwd: string = process.cwd()): Promise<string> {
+  const where = `the outputs of hub stack ${hubStack}`;
+  return requireStringOutput(await pulumiStackOutputs(hubStack, cwd), "eventBusArn", where);
 }
 
 // ---- Bus policy ------------------------------------------------------------------------------
@@ -308,11 +300,14 @@ async function checkHubBus(
     try {
       busArn = await (opts.resolveHubStack ?? ((s: string) => pulumiStackOutput(s)))(hubStack);
     } catch (err) {
+      const noCli = err instanceof Error && err.cause instanceof PulumiCliError && err.cause.missing;
       return row(
         "fail",
         `cannot read output eventBusArn of hub stack ${hubStack}: ${errorMessage(err)}`,
-        `deploy the hub stack and log in to its backend (npx pulumi login), or set hubEventBusArn, ` +
-          `or pass --hub-bus-arn <arn>`,
+        noCli
+          ? `pass the hub's outputs as a file (${outputsFileHint(hubStack)}), or --hub-bus-arn <arn>`
+          : `deploy the hub stack and log in to its backend (npx pulumi login), or set hubEventBusArn, ` +
+              `or pass --outputs <hub outputs.json> or --hub-bus-arn <arn>`,
       );
     }
   }
@@ -407,11 +402,13 @@ export function formatTable(rows: DoctorRow[]): string {
   return [line(header), ...cells.map(line)].join("\n");
 }
 
-const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn>]
+const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn> | --outputs <file.json>]
 
 Checks, with the current AWS credentials, that a spoke stack can be deployed:
   the accounts it selects, the member role and a logging CloudTrail trail in each, and the hub
   bus and its policy.
+  --outputs  the hub stack's outputs as JSON (npx pulumi stack output --json --stack <hub>), where
+             the Pulumi CLI cannot run here
 Exit code: 0 all good, 1 a check failed, 2 bad arguments or config.`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
@@ -423,6 +420,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
         stack: { type: "string", short: "s" },
         dir: { type: "string" },
         "hub-bus-arn": { type: "string" },
+        outputs: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -465,6 +463,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const opts: DoctorOptions = { config };
   if (region) opts.region = region;
   if (args["hub-bus-arn"]) opts.hubBusArn = args["hub-bus-arn"];
+  else if (args.outputs) {
+    try {
+      opts.hubBusArn = requireStringOutput(readOutputsFile(args.outputs), "eventBusArn", args.outputs);
+    } catch (err) {
+      console.error(errorMessage(err));
+      return 2;
+    }
+  }
   if (args.dir) {
     const dir = args.dir;
     opts.resolveHubStack = (s) => pulumiStackOutput(s, dir);

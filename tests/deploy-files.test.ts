@@ -695,6 +695,17 @@ describe("GitHub Actions workflows", () => {
       expect(s[pulumi].env).toEqual({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
     });
 
+    it("runs the policy pack in every preview, after installing its locked dependencies", () => {
+      const s = steps("preview");
+      const pulumi = s.findIndex((x) => actionOf(x) === "pulumi/actions");
+      expect(s[pulumi].with.policyPacks).toBe("policy");
+      const install = s.findIndex((x) => typeof x.run === "string" && /npm ci --prefix policy\b/.test(x.run));
+      expect(install).toBeGreaterThan(-1);
+      expect(install).toBeLessThan(pulumi);
+      expect(fs.existsSync(path.join(ROOT, "policy", "package-lock.json"))).toBe(true);
+      expect(fs.existsSync(path.join(ROOT, "policy", "PulumiPolicy.yaml"))).toBe(true);
+    });
+
     /** Runs the stacks job's script in `dir` as GitHub would and returns its matrix (or the failure). */
     function listStacks(dir: string): { include: { stack: string; role: string; region: string }[] } {
       const script = steps("stacks").find((x) => x.id === "list").run as string;

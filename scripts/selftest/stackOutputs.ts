@@ -1,8 +1,8 @@
 // A stack's outputs, as `pulumi stack output --json --stack <name>` prints them: read from a JSON
 // file (CI, tests, or a machine without the Pulumi backend), or by running that command.
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { errorMessage } from "../cli";
+import { outputsFileHint, PulumiCliError, runPulumi } from "../pulumiCli";
 
 export type StackOutputs = Record<string, unknown>;
 
@@ -44,31 +44,21 @@ export function readOutputsFile(file: string): StackOutputs {
 }
 
 /** Runs `npx pulumi stack output --json --stack <stack>` in `cwd`. Secrets stay masked: none is needed. */
-export function pulumiStackOutputs(stack: string, cwd: string = process.cwd()): Promise<StackOutputs> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "npx",
-      ["pulumi", "stack", "output", "--json", "--stack", stack],
-      { cwd, timeout: 120_000, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        if (err) {
-          reject(
-            new StackOutputsError(
-              `Cannot read the outputs of stack ${stack} (pulumi stack output failed: ${String(stderr).trim() || err.message}). ` +
-                "Log in to the stack's backend (npx pulumi login), or pass the outputs as a file: " +
-                `npx pulumi stack output --json --stack ${stack} > ${stack}.json, then --outputs ${stack}.json.`,
-            ),
-          );
-          return;
-        }
-        try {
-          resolve(parseStackOutputs(String(stdout), `the outputs of stack ${stack}`));
-        } catch (parseErr) {
-          reject(parseErr);
-        }
-      },
+export async function pulumiStackOutputs(stack: string, cwd: string = process.cwd()): Promise<StackOutputs> {
+  let text: string;
+  try {
+    text = await runPulumi(["stack", "output", "--json", "--stack", stack], cwd);
+  } catch (err) {
+    const advice =
+      err instanceof PulumiCliError && err.missing
+        ? "Pass the outputs as a file instead: where the CLI works, run "
+        : "Log in to the stack's backend (npx pulumi login), or pass the outputs as a file: ";
+    throw new StackOutputsError(
+      `Cannot read the outputs of stack ${stack}: ${errorMessage(err)}. ${advice}${outputsFileHint(stack)}.`,
+      { cause: err },
     );
-  });
+  }
+  return parseStackOutputs(text, `the outputs of stack ${stack}`);
 }
 
 /** A required string output, or an error that says which output is missing and what to do. */
