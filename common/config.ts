@@ -88,5 +88,5 @@ export function readMatching(
   return raw;
 }
 
-export const ACCOUNT_ID = /^\d{12}$/;
-export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+// The ID shapes live with the other AWS names; hub and spoke config read them from here.
+export { ACCOUNT_ID, ORGANIZATION_ID } from "./awsNames";

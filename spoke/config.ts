@@ -1,6 +1,6 @@
 // Spoke stack config: where the hub is, which accounts and regions to watch.
+import { ACCOUNT_ID, BUS_ARN, REGION } from "../common/awsNames";
 import {
-  ACCOUNT_ID,
   configError,
   readBoolean,
   readMatching,
@@ -52,8 +52,6 @@ export interface SpokeConfig {
   shard?: Shard;
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
-const BUS_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._\-/]+$/;
 const STACK_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const OU_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;

@@ -3,16 +3,16 @@
 // organizationalUnits, accounts.exclude and the shard, and explains every account it leaves out.
 import {
   DescribeOrganizationCommand,
-  ListAccountsCommand,
-  ListAccountsForParentCommand,
-  ListChildrenCommand,
   OrganizationsClient,
   type Account,
 } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import * as pulumi from "@pulumi/pulumi";
 import type { Shard } from "./config";
+import { DiscoveryError, isAccessDenied, wrap } from "./discoveryError";
+import { listAccountsUnder, listAllAccounts } from "./organizationListing";
 import { shardOf } from "./shard";
+
+export { DiscoveryError, REQUIRED_PERMISSIONS } from "./discoveryError";
 
 export interface OrgAccount {
   id: string;
@@ -57,76 +57,6 @@ export interface DiscoveryOptions {
   clients?: { organizations?: OrganizationsClient; sts?: STSClient };
 }
 
-/**
- * A problem the user has to fix (config or credentials). A Pulumi RunError, so `pulumi up` prints
- * the message without a stack trace.
- */
-export class DiscoveryError extends pulumi.RunError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DiscoveryError";
-  }
-}
-
-export const REQUIRED_PERMISSIONS = [
-  "organizations:ListAccounts",
-  "organizations:ListAccountsForParent",
-  "organizations:ListChildren",
-  "organizations:DescribeOrganization",
-  "sts:GetCallerIdentity",
-];
-
-const CREDENTIALS_HINT =
-  "Run the spoke stack with credentials of the organization's management account, or of a delegated " +
-  "administrator for AWS Organizations, allowed to call " +
-  REQUIRED_PERMISSIONS.join(", ") +
-  ".";
-
-/** Largest page the three list APIs accept. */
-const MAX_RESULTS = 20;
-
-function errorName(err: unknown): string {
-  if (err && typeof err === "object") {
-    const e = err as { name?: unknown; Code?: unknown; code?: unknown };
-    for (const v of [e.name, e.Code, e.code]) if (typeof v === "string" && v !== "Error") return v;
-  }
-  return "Error";
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isAccessDenied(err: unknown): boolean {
-  return /^(AccessDenied(Exception)?|UnauthorizedOperation|UnrecognizedClientException|InvalidClientTokenId|ExpiredToken(Exception)?)$/.test(
-    errorName(err),
-  );
-}
-
-/** Turns an SDK error into a DiscoveryError that says what was being done and what to fix. */
-function wrap(operation: string, err: unknown): DiscoveryError {
-  if (err instanceof DiscoveryError) return err;
-  const name = errorName(err);
-  const message = errorMessage(err);
-  if (name === "AWSOrganizationsNotInUseException") {
-    return new DiscoveryError(
-      `${operation}: the caller's account is not a member of an organization (${name}). ${CREDENTIALS_HINT}`,
-      { cause: err },
-    );
-  }
-  if (isAccessDenied(err)) {
-    return new DiscoveryError(`${operation} was denied (${name}: ${message}). ${CREDENTIALS_HINT}`, {
-      cause: err,
-    });
-  }
-  if (name === "CredentialsProviderError") {
-    return new DiscoveryError(`${operation}: no AWS credentials found (${message}). ${CREDENTIALS_HINT}`, {
-      cause: err,
-    });
-  }
-  return new DiscoveryError(`${operation} failed: ${name}: ${message}`, { cause: err });
-}
-
 function toOrgAccount(a: Account): OrgAccount | undefined {
   if (!a.Id) return undefined;
   const account: OrgAccount = {
@@ -145,89 +75,6 @@ function byId<T extends { id: string }>(a: T, b: T): number {
 function notActiveReason(status: string): string {
   if (status === "PENDING_ACTIVATION") return `status ${status}, cannot be reached yet`;
   return `status ${status}, cannot be reached`;
-}
-
-async function listAllAccounts(org: OrganizationsClient): Promise<Account[]> {
-  const accounts: Account[] = [];
-  let token: string | undefined;
-  do {
-    let page;
-    try {
-      page = await org.send(new ListAccountsCommand({ NextToken: token, MaxResults: MAX_RESULTS }));
-    } catch (err) {
-      throw wrap("organizations:ListAccounts", err);
-    }
-    accounts.push(...(page.Accounts ?? []));
-    token = page.NextToken || undefined;
-  } while (token);
-  return accounts;
-}
-
-function isParentNotFound(err: unknown): boolean {
-  return /^(ParentNotFoundException|ChildNotFoundException|TargetNotFoundException|InvalidInputException|OrganizationalUnitNotFoundException)$/.test(
-    errorName(err),
-  );
-}
-
-/** Every account under each OU or root, recursively. Each OU is read once even if listed twice or nested. */
-async function listAccountsUnder(org: OrganizationsClient, parents: string[]): Promise<Map<string, Account>> {
-  const found = new Map<string, Account>();
-  const visited = new Set<string>();
-  for (const configured of parents) {
-    const queue: string[] = [configured];
-    for (let next = 0; next < queue.length; next++) {
-      const parent = queue[next] as string;
-      if (visited.has(parent)) continue;
-      visited.add(parent);
-      const where =
-        parent === configured
-          ? `organizationalUnits: ${parent}`
-          : `organizationalUnits: ${parent} (inside ${configured})`;
-      const fail = (operation: string, err: unknown): DiscoveryError =>
-        isParentNotFound(err)
-          ? new DiscoveryError(
-              `${where} is not an organizational unit or root of this organization (${errorName(err)}: ${errorMessage(err)}). ` +
-                "Check the ID (aws organizations list-roots, aws organizations list-organizational-units-for-parent) " +
-                "or remove it from organizationalUnits.",
-              { cause: err },
-            )
-          : wrap(`${operation} for ${parent}`, err);
-
-      let token: string | undefined;
-      do {
-        let page;
-        try {
-          page = await org.send(
-            new ListAccountsForParentCommand({ ParentId: parent, NextToken: token, MaxResults: MAX_RESULTS }),
-          );
-        } catch (err) {
-          throw fail("organizations:ListAccountsForParent", err);
-        }
-        for (const a of page.Accounts ?? []) if (a.Id) found.set(a.Id, a);
-        token = page.NextToken || undefined;
-      } while (token);
-
-      token = undefined;
-      do {
-        let page;
-        try {
-          page = await org.send(
-            new ListChildrenCommand({
-              ParentId: parent,
-              ChildType: "ORGANIZATIONAL_UNIT",
-              NextToken: token,
-              MaxResults: MAX_RESULTS,
-            }),
-          );
-        } catch (err) {
-          throw fail("organizations:ListChildren", err);
-        }
-        for (const c of page.Children ?? []) if (c.Id && !visited.has(c.Id)) queue.push(c.Id);
-        token = page.NextToken || undefined;
-      } while (token);
-    }
-  }
-  return found;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

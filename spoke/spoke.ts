@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rootEventPattern, rootRuleState, type RuleState } from "../handler/rootEvent";
+import { partitionOf, roleArn } from "../common/awsNames";
 import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
 
 export interface SpokeAccount {
@@ -137,7 +138,7 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
               profile: args.profile,
               assumeRoles: [
                 {
-                  roleArn: `arn:aws:iam::${account.id}:role/${args.memberRoleName}`,
+                  roleArn: roleArn(partitionOf(args.providerRegion), account.id, args.memberRoleName),
                   sessionName: SESSION_NAME,
                 },
               ],

@@ -2,15 +2,6 @@
 // notifier's code package weighs when uploaded.
 import * as zlib from "node:zlib";
 
-function crc32(buf: Buffer): number {
-  let crc = ~0;
-  for (const byte of buf) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
-  }
-  return ~crc >>> 0;
-}
-
 export function zipArchive(files: Record<string, string | Buffer>): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -19,7 +10,7 @@ export function zipArchive(files: Record<string, string | Buffer>): Buffer {
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
     const deflated = zlib.deflateRawSync(data);
     const nameBuf = Buffer.from(name, "utf8");
-    const crc = crc32(data);
+    const crc = zlib.crc32(data);
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
