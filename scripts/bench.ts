@@ -1,20 +1,22 @@
-// `npm run bench`: measures the notifier (archive size, cold start, warm time per event) and the
-// spoke program's scaling under Pulumi mocks against a trivial baseline program, then writes
-// BENCHMARKS.md with PASS/FAIL per target. Sizes run one after another (the machine has 2 cores).
+// `npm run bench`: measures the notifier (archive size, cold start, warm time per event), the
+// program's start with and without type-checking, the spoke program's scaling under Pulumi mocks
+// against a trivial baseline program and its CPU profile, then writes BENCHMARKS.md with PASS/FAIL
+// per target. Sizes run one after another (the machine has 2 cores).
 //
-// The figures come in three parts: notifier, scaling (spoke program vs baseline) and shards. A run
-// measures some parts and keeps the others from the report it overwrites (BENCHMARKS.md carries
-// its raw figures in a comment at the end), so each part can be refreshed on its own:
+// The figures come in parts: notifier, start, scaling (spoke program vs baseline), profile and
+// shards. A run measures some parts and keeps the others from the report it overwrites
+// (BENCHMARKS.md carries its raw figures in a comment at the end), so each part can be refreshed:
 //
 //   npm run bench                                  # everything (~30 minutes on 2 CPUs)
-//   npm run bench -- --skip-scaling                # notifier only; keeps the spoke figures
+//   npm run bench -- --skip-scaling                # notifier only; keeps the program figures
 //   npm run bench -- --skip-notifier               # spoke scaling and shards; keeps the notifier
 //   npm run bench -- --only scaling --sizes 10,100 # quick; keeps the notifier and the shards
 //
-// Flags: --only notifier,scaling,shards  --skip-notifier  --skip-scaling (no spoke runs at all:
-//        scaling and shards)  --skip-shards  --sizes a,b,c  --repeats n (runs per size up to 100
-//        accounts; 1 above)  --shard-accounts n  --shards n  --cold-runs n  --warm-events n
-//        --heap-mb n (old-space limit for the program and baseline children)  --out file
+// Flags: --only notifier,start,scaling,profile,shards  --skip-notifier  --skip-scaling (no program
+//        runs at all)  --skip-shards  --profile-label name (default "current"; a run replaces that
+//        label's profile and keeps the others)  --profile-accounts n  --sizes a,b,c  --repeats n
+//        (runs per size up to 100 accounts; 1 above)  --shard-accounts n  --shards n  --cold-runs n
+//        --warm-events n  --heap-mb n (old-space limit for the program and baseline children)  --out file
 //        --keep-from file (report whose figures a run keeps; default --out)  --fresh (keep nothing)
 //        --note text (remark shown with the parts this run measures)  --results-json file
 //        --render file (re-render a report from a results JSON or a report's embedded figures,
@@ -32,12 +34,15 @@ import {
   PARTS,
   type NotifierPart,
   type PartName,
+  type ProfilePart,
   type Provenance,
   type Results,
   type ScalingPart,
   type ScalingRow,
   type ShardsPart,
+  type StartPart,
 } from "./bench/results";
+import { measureStart, profileSpoke } from "./bench/profile";
 import { runSpoke } from "./bench/spoke";
 import { mib, seconds } from "./bench/stats";
 
@@ -60,6 +65,8 @@ interface Options {
   /** Raw results, to re-render the report with --render. */
   resultsJson: string;
   render?: string;
+  profileLabel: string;
+  profileAccounts: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -76,6 +83,8 @@ function parseArgs(argv: string[]): Options {
     fresh: false,
     notes: [],
     resultsJson: path.join(os.tmpdir(), "ram-bench-results.json"),
+    profileLabel: "current",
+    profileAccounts: 100,
   };
   const int = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -100,9 +109,8 @@ function parseArgs(argv: string[]): Options {
         skipped.add("notifier");
         break;
       case "--skip-scaling":
-        // No spoke runs at all: the shard figures are read next to the scaling ones.
-        skipped.add("scaling");
-        skipped.add("shards");
+        // No program runs at all: the shard figures are read next to the scaling ones.
+        for (const p of ["start", "scaling", "profile", "shards"] as const) skipped.add(p);
         break;
       case "--skip-shards":
         skipped.add("shards");
@@ -118,6 +126,12 @@ function parseArgs(argv: string[]): Options {
         break;
       case "--shards":
         o.shards = int(flag, next(), 1);
+        break;
+      case "--profile-label":
+        o.profileLabel = next() ?? "";
+        break;
+      case "--profile-accounts":
+        o.profileAccounts = int(flag, next(), 2);
         break;
       case "--cold-runs":
         o.coldRuns = int(flag, next(), 1);
@@ -148,7 +162,7 @@ function parseArgs(argv: string[]): Options {
         break;
       case "--help":
       case "-h":
-        console.log(fs.readFileSync(__filename, "utf8").split("\n").slice(0, 20).join("\n"));
+        console.log(fs.readFileSync(__filename, "utf8").split("\n").slice(0, 22).join("\n"));
         process.exit(0);
         break;
       default:
@@ -275,6 +289,23 @@ async function main(): Promise<void> {
     finish(part);
   }
 
+  if (o.parts.has("start")) {
+    const part: StartPart = { ...run(), rows: [] };
+    r.start = part;
+    for (const target of ["hub", 10, 100] as const) {
+      progress(
+        `program start, ${target === "hub" ? "hub" : `spoke of ${target} accounts`}: type-checked, transpile-only`,
+      );
+      try {
+        part.rows.push(await measureStart(target, childEnv));
+      } catch (err) {
+        part.rows.push({ target: String(target), error: errorOf(err) });
+      }
+      write();
+    }
+    finish(part);
+  }
+
   if (o.parts.has("scaling")) {
     const part: ScalingPart = { ...run(), repeats: o.repeats, heapMb: o.heapMb, rows: [] };
     r.scaling = part;
@@ -301,6 +332,18 @@ async function main(): Promise<void> {
         progress(`  failed: ${row.error}`);
       }
       write();
+    }
+    finish(part);
+  }
+
+  if (o.parts.has("profile")) {
+    const part: ProfilePart = { ...run(), profiles: { ...kept.profile?.profiles } };
+    r.profile = part;
+    progress(`spoke program under --cpu-prof, ${o.profileAccounts} accounts (profile "${o.profileLabel}")`);
+    try {
+      part.profiles[o.profileLabel] = await profileSpoke(o.profileAccounts, part.revision, childEnv);
+    } catch (err) {
+      part.profiles[o.profileLabel] = { error: errorOf(err) };
     }
     finish(part);
   }

@@ -19,7 +19,9 @@ export const REGIONS = 17;
 const ARCHIVE_MAX_BYTES = 10_000;
 const COLD_START_MAX_MS = 150;
 const WARM_MAX_MS = 5;
-const VS_BASELINE_MAX = 1.5;
+// Spoke program vs baseline, from 100 accounts on (below, fixed costs dominate): time and memory.
+const VS_BASELINE_MAX = 1.2;
+const RSS_VS_BASELINE_MAX = 1.0;
 const SCALING_RATIO_MAX = 1.1;
 // Criteria for the recommended shard size (ours, stated in BENCHMARKS.md).
 const SHARD_MAX_RSS_BYTES = 2 * 1024 ** 3;
@@ -30,6 +32,10 @@ interface Verdict {
   measured: string;
   target: string;
   pass: boolean | undefined;
+}
+
+function failed(figure: string, error: string): Verdict {
+  return { figure, measured: `error: ${error}`, target: "", pass: false };
 }
 
 function fmtInt(n: number): string {
@@ -95,12 +101,7 @@ export function renderReport(measured: Results): string {
       pass: archive.zippedBytes < ARCHIVE_MAX_BYTES && !nodeModules,
     });
   } else if (archive) {
-    verdicts.push({
-      figure: "Notifier archive",
-      measured: `error: ${archive.error}`,
-      target: "",
-      pass: false,
-    });
+    verdicts.push(failed("Notifier archive", archive.error));
   }
 
   // Cold start
@@ -113,12 +114,7 @@ export function renderReport(measured: Results): string {
       pass: s.median < COLD_START_MAX_MS,
     });
   } else if (cold) {
-    verdicts.push({
-      figure: "Notifier cold start",
-      measured: `error: ${cold.error}`,
-      target: "",
-      pass: false,
-    });
+    verdicts.push(failed("Notifier cold start", cold.error));
   }
 
   if (coldState && !hasError(coldState)) {
@@ -129,12 +125,7 @@ export function renderReport(measured: Results): string {
       pass: undefined,
     });
   } else if (coldState) {
-    verdicts.push({
-      figure: "Notifier cold start with the state table",
-      measured: `error: ${coldState.error}`,
-      target: "",
-      pass: false,
-    });
+    verdicts.push(failed("Notifier cold start with the state table", coldState.error));
   }
 
   // Warm
@@ -158,12 +149,7 @@ export function renderReport(measured: Results): string {
       pass: undefined,
     });
   } else if (warmState) {
-    verdicts.push({
-      figure: "Notifier warm with the state table",
-      measured: `error: ${warmState.error}`,
-      target: "",
-      pass: false,
-    });
+    verdicts.push(failed("Notifier warm with the state table", warmState.error));
   }
 
   // Scaling
@@ -180,28 +166,24 @@ export function renderReport(measured: Results): string {
   for (const row of scaling) {
     const accounts = row.accounts;
     if (row.error) {
-      verdicts.push({
-        figure: `Spoke program, ${fmtInt(accounts)} accounts`,
-        measured: `error: ${row.error}`,
-        target: "",
-        pass: false,
-      });
+      verdicts.push(failed(`Spoke program, ${fmtInt(accounts)} accounts`, row.error));
       continue;
     }
     if (row.program.length === 0 || row.baseline.length === 0) continue;
     const t = pairedRatios(row, (m) => m.wallMs);
     const m = pairedRatios(row, (x) => x.maxRssBytes);
+    const targeted = accounts >= 100;
     verdicts.push({
       figure: `Spoke program time vs baseline, ${fmtInt(accounts)} accounts x ${REGIONS} regions`,
       measured: `${ratio(t)} (${seconds(med(row.program.map((p) => p.wallMs)))} vs ${seconds(med(row.baseline.map((b) => b.wallMs)))})`,
-      target: `<= ${VS_BASELINE_MAX}x`,
-      pass: t <= VS_BASELINE_MAX,
+      target: targeted ? `<= ${VS_BASELINE_MAX}x` : "none below 100 accounts",
+      pass: targeted ? t <= VS_BASELINE_MAX : undefined,
     });
     verdicts.push({
       figure: `Spoke program peak RSS vs baseline, ${fmtInt(accounts)} accounts`,
       measured: `${ratio(m)} (${mib(med(row.program.map((p) => p.maxRssBytes)))} vs ${mib(med(row.baseline.map((b) => b.maxRssBytes)))})`,
-      target: `<= ${VS_BASELINE_MAX}x`,
-      pass: m <= VS_BASELINE_MAX,
+      target: targeted ? `<= ${RSS_VS_BASELINE_MAX}x` : "none below 100 accounts",
+      pass: targeted ? m <= RSS_VS_BASELINE_MAX : undefined,
     });
     const p0 = row.program[0] as SpokeMeasure;
     const limit = 2 * accounts + 2 * accounts * REGIONS;
@@ -223,6 +205,21 @@ export function renderReport(measured: Results): string {
       measured: `${ratio(pr / br)} (program ${ratio(pr)}, baseline ${ratio(br)}; accounts x${hi.accounts / lo.accounts})`,
       target: `<= ${SCALING_RATIO_MAX}x${isTarget ? "" : " (target is defined for 100 -> 1,000)"}`,
       pass: isTarget ? pr / br <= SCALING_RATIO_MAX : undefined,
+    });
+  }
+
+  // Program start
+  for (const row of r.start?.rows ?? []) {
+    const measured =
+      "error" in row
+        ? `error: ${row.error}`
+        : `${seconds(row.transpileOnly.sinceStartMs)}, ${mib(row.transpileOnly.maxRssBytes)} transpile-only (as shipped); ` +
+          `${seconds(row.checked.sinceStartMs)}, ${mib(row.checked.maxRssBytes)} type-checked`;
+    verdicts.push({
+      figure: `Program start to registered resources, ${row.target}`,
+      measured,
+      target: "none",
+      pass: "error" in row ? false : undefined,
     });
   }
 
@@ -275,8 +272,9 @@ export function renderReport(measured: Results): string {
   lines.push(
     "Generated by `npm run bench` (`scripts/bench.ts`); do not edit by hand. Targets come from the",
     "performance issue; the README's [Sizing](README.md#sizing) section reads these figures.",
-    "The figures come in three parts (notifier, spoke scaling, shards); a run can refresh some parts",
-    "and keep the others (`--skip-scaling`, `--skip-notifier`, `--only`), so each part names its run.",
+    "The figures come in parts (notifier, program start, spoke scaling, spoke profile, shards); a run",
+    "can refresh some and keep the others (`--skip-scaling`, `--skip-notifier`, `--only`), so each",
+    "part names its run.",
     "",
   );
   lines.push("| | |", "|---|---|");
@@ -449,6 +447,59 @@ export function renderReport(measured: Results): string {
             `${(med(row.baseline.map((x) => x.wallMs)) / count).toFixed(2)} | ` +
             `${(med(row.program.map((x) => x.maxRssBytes)) / count / 1024).toFixed(0)} | ` +
             `${(med(row.baseline.map((x) => x.maxRssBytes)) / count / 1024).toFixed(0)} |`,
+        );
+      }
+      lines.push("");
+    }
+  }
+
+  // Program start
+  if (r.start) {
+    lines.push("## Program start", "");
+    lines.push(
+      "What `pulumi preview` pays before the engine sees a resource: a fresh Node process compiled as",
+      "Pulumi's language host compiles the program (`tests/support/pulumiHost.js`), with an empty ts-node",
+      "cache as on a fresh runner, from process start to resources registered and outputs resolved",
+      "under mocks. Transpile-only is the project's settings as shipped (`noCheck` in `tsconfig.json`);",
+      "type-checked is the same `tsconfig.json` without `noCheck`. Peak RSS of the child.",
+      "",
+      "| program | transpile-only (as shipped) | peak RSS | type-checked | peak RSS |",
+      "|---|---|---|---|---|",
+      ...(r.start.rows ?? []).map((row) =>
+        "error" in row
+          ? `| ${row.target} | error: ${row.error} | | | |`
+          : `| ${row.target} | ${seconds(row.transpileOnly.sinceStartMs)} | ${mib(row.transpileOnly.maxRssBytes)} | ` +
+            `${seconds(row.checked.sinceStartMs)} | ${mib(row.checked.maxRssBytes)} |`,
+      ),
+      "",
+    );
+  }
+
+  // Profile
+  const profiles = Object.entries(r.profile?.profiles ?? {});
+  if (profiles.length > 0) {
+    lines.push("## Spoke profile", "");
+    lines.push(
+      "The spoke program under `node --cpu-prof` (`scripts/bench/profile.ts`), the whole child process,",
+      "as share of the profiled time. Per label, the run that profiled it.",
+      "",
+    );
+    for (const [name, p] of profiles) {
+      if (hasError(p)) {
+        lines.push(`**${name}**: error: ${p.error}`, "");
+        continue;
+      }
+      lines.push(
+        `**${name}** (${p.revision}, ${fmtInt(p.accounts)} accounts x ${REGIONS} regions, ${seconds(p.wallMs)} under the profiler).`,
+        "",
+        "| part (inclusive) | share | | function (self) | share |",
+        "|---|---|---|---|---|",
+      );
+      for (let i = 0; i < Math.max(p.parts.length, p.self.length); i++) {
+        const a = p.parts[i];
+        const b = p.self[i];
+        lines.push(
+          `| ${a ? `${a.name} | ${a.pct.toFixed(1)}%` : " | "} | | ${b ? `\`${b.name}\` | ${b.pct.toFixed(1)}%` : " | "} |`,
         );
       }
       lines.push("");

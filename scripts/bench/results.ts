@@ -2,13 +2,16 @@
 // travel inside BENCHMARKS.md (a comment at the end) so a later run can keep the parts it skips.
 import * as fs from "node:fs";
 import type { ArchiveMeasure, ColdStartMeasure, WarmMeasure, WarmWithStateMeasure } from "./notifier";
+import type { ProfileMeasure, StartRow } from "./profile";
 import type { SpokeMeasure } from "./spoke";
 
-export const PARTS = ["notifier", "scaling", "shards"] as const;
+export const PARTS = ["notifier", "start", "scaling", "profile", "shards"] as const;
 export type PartName = (typeof PARTS)[number];
 
 export const PART_TITLES: Record<PartName, string> = {
   notifier: "Notifier figures",
+  start: "Program start figures",
+  profile: "Spoke profile figures",
   scaling: "Spoke scaling figures",
   shards: "Shard figures",
 };
@@ -66,9 +69,20 @@ export interface ShardsPart extends Provenance {
   runs: (SpokeMeasure | { shard: string; error: string })[];
 }
 
+export interface StartPart extends Provenance {
+  rows: (StartRow | { target: string; error: string })[];
+}
+
+export interface ProfilePart extends Provenance {
+  /** By label ("before", "after"): a run replaces its own label's profile and keeps the others. */
+  profiles: Record<string, ProfileMeasure | Failed>;
+}
+
 export interface Results {
   version: 1;
   notifier?: NotifierPart;
+  start?: StartPart;
+  profile?: ProfilePart;
   scaling?: ScalingPart;
   shards?: ShardsPart;
 }

@@ -17,6 +17,8 @@ export interface SpokeMeasure {
   maxRssBytes: number;
   /** Wall time of the whole child process as seen from here (Node and TypeScript start-up included). */
   processMs: number;
+  /** In the child, from process start to resources registered and outputs resolved. */
+  sinceStartMs?: number;
 }
 
 /** An organization of `count` ACTIVE accounts: the management account (the caller) and count-1 members. */
@@ -68,5 +70,6 @@ export async function runSpoke(
     wallMs: run.wallMs ?? NaN,
     maxRssBytes: run.maxRssBytes ?? NaN,
     processMs,
+    sinceStartMs: (run as { sinceStartMs?: number }).sinceStartMs,
   };
 }

@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 /** Adds the run's wall time (since `startedMs`) and the peak RSS so far, and writes the result. */
 export function writeChildResult(outFile: string, result: Record<string, unknown>, startedMs: number): void {
   result.wallMs = performance.now() - startedMs;
+  // Since the process started (Node's own start-up, the TypeScript preload and compiles included).
+  result.sinceStartMs = performance.now();
   result.maxRssBytes = process.resourceUsage().maxRSS * 1024;
   fs.writeFileSync(outFile, JSON.stringify(result));
 }
