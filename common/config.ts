@@ -15,10 +15,19 @@ export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-/** Whether a key of this project was set with `pulumi config set --secret`. */
+/**
+ * Whether a key of this project was set with `pulumi config set --secret`. @pulumi/pulumi has no
+ * public API for this: its untyped `runtime.isConfigSecret` is the one internal used, here only
+ * (tests/pulumi-internals.test.ts fails if it changes).
+ */
 export function isSecretConfig(key: string): boolean {
-  const runtime = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?(k: string): boolean };
-  return runtime.isConfigSecret?.(`${PROJECT}:${key}`) ?? false;
+  const { isConfigSecret } = pulumi.runtime as { isConfigSecret?(k: string): boolean };
+  if (typeof isConfigSecret !== "function") {
+    throw new pulumi.RunError(
+      "@pulumi/pulumi no longer has runtime.isConfigSecret: update isSecretConfig in common/config.ts",
+    );
+  }
+  return isConfigSecret(`${PROJECT}:${key}`);
 }
 
 export function projectConfig(): ConfigSource {

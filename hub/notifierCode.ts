@@ -3,8 +3,9 @@
 // captured function separately, each wrapped in its own `with` scope; handing it one function whose
 // body is the whole bundle keeps the archive close to the minified size and the code free of `with`
 // lookups. The AWS SDK stays external: the Lambda runtime provides it.
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import Module from "node:module";
 import { buildSync, type BuildOptions } from "esbuild";
 
 export type NotifierHandler = (event: unknown, context?: unknown) => Promise<unknown>;
@@ -36,27 +37,31 @@ export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
 type NotifierModule = () => { handler?: unknown };
 
 /**
- * Compiles the bundle as the body of one function that returns the module's exports. `require` stays
- * free, so in Lambda it is `__index.js`'s own and finds the runtime's AWS SDK.
+ * Loads the bundle as the body of one function that returns the module's exports, from a file
+ * written for it. `require` stays free, so in Lambda it is `__index.js`'s own and finds the
+ * runtime's AWS SDK; here the file rebinds it to resolve from the entry's folder.
  */
 function compileNotifierModule(entry: string): NotifierModule {
-  const filename = path.join(path.dirname(entry), "__notifier.min.js");
   // esbuild ends a CommonJS bundle with `0&&(module.exports={...})`, a hint for Node's export
   // scanner that names the exports as free variables; closure serialization would look them up.
   const body = minifiedNotifierSource(entry)
     .replace(/^"use strict";/, "")
     .replace(/0&&\(module\.exports=\{[\w$,]*\}\);\s*$/, "");
   const source =
+    `require = require("node:module").createRequire(${JSON.stringify(entry)});\n` +
     'module.exports = function notifierModule() {\n"use strict";\nvar module = { exports: {} }, exports = module.exports;\n' +
     body +
     "\nreturn module.exports;\n};\n";
-  const mod = new Module(filename, module);
-  mod.filename = filename;
-  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
-    path.dirname(entry),
-  );
-  (mod as unknown as { _compile(code: string, file: string): void })._compile(source, filename);
-  return mod.exports as NotifierModule;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ram-notifier-"));
+  const file = path.join(dir, "__notifier.min.js");
+  try {
+    fs.writeFileSync(file, source);
+    return require(file) as NotifierModule;
+  } finally {
+    // Out of the require cache, or closure serialization would capture it as `require(file)`.
+    delete require.cache[file];
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
