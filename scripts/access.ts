@@ -2,6 +2,7 @@
 // caller's own account with its own credentials, every other account through memberRoleName, the
 // same fix text when a role cannot be assumed, and a bounded parallel map.
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import { accountRootArn, errorName, roleArn } from "../common/awsNames";
 import type { AccountSelection } from "../spoke/discovery";
 import { errorMessage } from "./cli";
 
@@ -21,11 +22,6 @@ export type Assumed = { ok: true; credentials: AwsCredentialIdentity } | { ok: f
 /** How to reach one account: no credentials means the caller's own. */
 export type Access =
   { ok: true; credentials?: AwsCredentialIdentity } | { ok: false; error: unknown; roleArn: string };
-
-export function errorName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === "string" ? name : "Error";
-}
 
 /** "Name: message", for a detail column. */
 export function errorText(err: unknown): string {
@@ -54,10 +50,6 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function roleArn(accountId: string, roleName: string): string {
-  return `arn:aws:iam::${accountId}:role/${roleName}`;
-}
-
 export async function assumeRole(sts: STSClient, arn: string, sessionName: string): Promise<Assumed> {
   try {
     const out = await sts.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: sessionName }));
@@ -75,21 +67,22 @@ export async function assumeRole(sts: STSClient, arn: string, sessionName: strin
   }
 }
 
-export function roleFix(
-  accountId: string,
-  roleName: string,
-  selection: Pick<AccountSelection, "callerAccountId" | "managementAccountId">,
-): string {
-  const caller = selection.callerAccountId;
-  if (accountId === selection.managementAccountId) {
+/** Who reaches the accounts: the caller's account and partition, and the management account. */
+export type Reacher = Pick<AccountSelection, "callerAccountId" | "managementAccountId"> & {
+  partition: string;
+};
+
+export function roleFix(accountId: string, roleName: string, by: Reacher): string {
+  const trusted = accountRootArn(by.partition, by.callerAccountId);
+  if (accountId === by.managementAccountId) {
     return (
       `the management account has no ${roleName} by default: create role ${roleName} in ${accountId} trusting ` +
-      `arn:aws:iam::${caller}:root, or run the spoke with the management account's own credentials, ` +
+      `${trusted}, or run the spoke with the management account's own credentials, ` +
       `or add ${accountId} to accounts.exclude`
     );
   }
   return (
-    `create role ${roleName} in ${accountId} trusting arn:aws:iam::${caller}:root (sts:AssumeRole), ` +
+    `create role ${roleName} in ${accountId} trusting ${trusted} (sts:AssumeRole), ` +
     `or add ${accountId} to accounts.exclude`
   );
 }
@@ -98,6 +91,8 @@ export interface AccountAccessOptions {
   /** The caller's STS client: AssumeRole goes through it. */
   sts: STSClient;
   callerAccountId: string;
+  /** The caller's partition: member roles are in the same one. */
+  partition: string;
   sessionName: string;
   /** The member role of an account (stacks may name different ones). */
   roleName: (accountId: string) => string;
@@ -115,6 +110,10 @@ export class AccountAccess {
     return this.opts.callerAccountId;
   }
 
+  get partition(): string {
+    return this.opts.partition;
+  }
+
   roleName(accountId: string): string {
     return this.opts.roleName(accountId);
   }
@@ -130,7 +129,7 @@ export class AccountAccess {
 
   private async reach(accountId: string): Promise<Access> {
     if (accountId === this.opts.callerAccountId) return { ok: true };
-    const arn = roleArn(accountId, this.opts.roleName(accountId));
+    const arn = roleArn(this.opts.partition, accountId, this.opts.roleName(accountId));
     const result =
       this.opts.assumed?.get(accountId) ?? (await assumeRole(this.opts.sts, arn, this.opts.sessionName));
     return result.ok

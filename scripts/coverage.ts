@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
+import { partitionOf } from "../common/awsNames";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
 import { discoverAccounts, type AccountSelection } from "../spoke/discovery";
 import { memoizeSend } from "./coverage/memoize";
@@ -21,7 +22,7 @@ import {
 } from "./coverage/report";
 import { parseSpokeOutputs } from "./coverage/spokeOutputs";
 import { STACK_FLAGS, stacksFromFlags } from "./coverage/stackFiles";
-import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./selftest/stackOutputs";
+import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./stackOutputs";
 import { loadStackConfig, stackRole } from "./stackConfig";
 import type { ClientFactory } from "./access";
 import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
@@ -141,6 +142,7 @@ export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}
   // Accounts the outputs call covered are not, where no trail logs: read them as the spoke reaches them.
   const trails = await spokeTrails(covered, {
     sts: clients.sts,
+    partition: partitionOf(region),
     sessionName: SESSION_NAME,
     ...(deps.cloudTrail ? { cloudTrail: deps.cloudTrail } : {}),
   });

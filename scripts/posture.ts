@@ -10,6 +10,7 @@ import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
+import { partitionOf } from "../common/awsNames";
 import type { ClientFactory } from "./access";
 import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
 import { discoverSpoke, loadSpoke } from "./coverage";
@@ -82,7 +83,11 @@ export async function runPosture(opts: PostureOptions, deps: PostureDeps = {}): 
   }
   const caller = (spokes[0] as SpokeTrailInput).selection;
   const accounts = spokeTargets(spokes);
-  const access = spokeAccess(spokes, accounts, { sts: clients.sts, sessionName: SESSION_NAME });
+  const access = spokeAccess(spokes, accounts, {
+    sts: clients.sts,
+    partition: partitionOf(region),
+    sessionName: SESSION_NAME,
+  });
   const common = { access, managementAccountId: caller.managementAccountId, ...deps };
   const [org, trails, roots] = await Promise.all([
     readOrganizationFeatures({ ...common, organizationId: caller.organizationId }),

@@ -9,26 +9,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
 import { loadStackConfig, stackFileName, stackRole } from "./stackConfig";
-import {
-  parseBusArn,
-  runSelfTest,
-  type HubTarget,
-  type SelfTestOptions,
-  type SelfTestReport,
-} from "./selftest/run";
-import {
-  pulumiStackOutputs,
-  readOutputsFile,
-  requireStringOutput,
-  type StackOutputs,
-} from "./selftest/stackOutputs";
+import { isAccountId, parseBusArn, REGION } from "../common/awsNames";
+import { runSelfTest, type HubTarget, type SelfTestOptions, type SelfTestReport } from "./selftest/run";
+import { pulumiStackOutputs, readOutputsFile, requireStringOutput, type StackOutputs } from "./stackOutputs";
 import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
+import { formatColumns } from "./table";
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
 export const DEFAULT_POLL_SECONDS = 5;
 /** Root console sign-ins are recorded only there, so every spoke watches it. */
 const DEFAULT_SPOKE_REGION = "us-east-1";
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 
 const USAGE = `Usage:
   npm run selftest -- --stack <hub stack> [--outputs <hub outputs.json>] [--timeout <s>]
@@ -116,7 +106,7 @@ function parse(argv: string[]): Parsed | "help" {
         throw new UsageError(`--${flag} only applies with --account (a test through a spoke stack).`);
       }
     }
-  } else if (!/^\d{12}$/.test(values.account)) {
+  } else if (!isAccountId(values.account)) {
     throw new UsageError(`--account must be a 12-digit AWS account ID, got "${values.account}".`);
   }
   if (values.outputs !== undefined && values["hub-stack"] !== undefined) {
@@ -238,12 +228,12 @@ export function formatReport(report: SelfTestReport, opts: SelfTestOptions): str
     opts.path.via === "hub"
       ? `on the hub bus ${opts.hub.eventBusArn}`
       : `through the forwarding rule of ${opts.path.accountId} in ${opts.path.region}`;
-  const width = Math.max(...report.stages.map((s) => s.stage.length));
-  const lines = [`Self-test ${report.testId} ${route}`];
-  for (const s of report.stages) {
-    lines.push(`  ${s.ok ? "OK  " : "FAIL"}  ${s.stage.padEnd(width)}  ${s.detail}`);
-    if (s.fix) lines.push(`        ${" ".repeat(width)}  -> ${s.fix}`);
-  }
+  // A fix goes on its own line, under the detail.
+  const rows = report.stages.flatMap((s) => [
+    [s.ok ? "OK  " : "FAIL", s.stage, s.detail],
+    ...(s.fix ? [["", "", `-> ${s.fix}`]] : []),
+  ]);
+  const lines = [`Self-test ${report.testId} ${route}`, ...formatColumns(rows, 2).map((l) => `  ${l}`)];
   const failed = report.stages.find((s) => !s.ok);
   lines.push(
     "",

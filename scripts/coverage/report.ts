@@ -9,6 +9,7 @@
 import type { AccountSelection } from "../../spoke/discovery";
 import type { SpokeConfig } from "../../spoke/config";
 import type { AccountTrail } from "../posture/trails";
+import { formatColumns, markdownCell as md } from "../table";
 import type { SpokeOutputs } from "./spokeOutputs";
 
 export type CoverageStatus = "missing" | "excluded" | "suspended" | "covered";
@@ -208,16 +209,7 @@ export function formatTable(report: CoverageReport): string {
     r.detail,
   ]);
   // The last column is free text: pad only the others.
-  const widths = header
-    .slice(0, 5)
-    .map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: string[]) =>
-    [...c.slice(0, 5).map((v, i) => v.padEnd(widths[i] as number)), c[5]].join("  ").trimEnd();
-  return [line(header), ...cells.map(line), "", `${summary(report)}.`].join("\n");
-}
-
-function md(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return [...formatColumns([header, ...cells], 5), "", `${summary(report)}.`].join("\n");
 }
 
 /** GitHub-flavoured Markdown, for a pull-request comment or a wiki page. */

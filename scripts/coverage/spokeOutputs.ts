@@ -1,6 +1,7 @@
 // What a spoke stack's outputs say it monitors (spoke/index.ts): `coverage` lists every watched
 // account with its regions, `skipped` every selected account left out, with the reason.
-import type { StackOutputs } from "../selftest/stackOutputs";
+import { isAccountId } from "../../common/awsNames";
+import type { StackOutputs } from "../stackOutputs";
 
 export interface CoveredAccount {
   id: string;
@@ -28,8 +29,6 @@ export class SpokeOutputsError extends Error {
   }
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -44,7 +43,7 @@ function list(outputs: StackOutputs, key: string, where: string): unknown[] {
 
 function account(item: unknown, at: string): { id: string; name: string; raw: Record<string, unknown> } {
   if (!isObject(item)) throw new SpokeOutputsError(`${at} must be an object with id and name.`);
-  if (typeof item.id !== "string" || !ACCOUNT_ID.test(item.id)) {
+  if (!isAccountId(item.id)) {
     throw new SpokeOutputsError(`${at}.id must be a 12-digit account ID, got ${JSON.stringify(item.id)}.`);
   }
   return { id: item.id, name: typeof item.name === "string" ? item.name : "", raw: item };

@@ -7,6 +7,7 @@ import {
   type PostureReport,
   type Severity,
 } from "./findings";
+import { formatColumns, markdownCell as md } from "../table";
 
 const yesNo = (v: boolean | null): string => (v === null ? "?" : v ? "yes" : "no");
 
@@ -71,14 +72,8 @@ function accountCells(a: AccountPosture): string[] {
   ];
 }
 
-function pad(header: string[], cells: string[][], free: number): string[] {
-  const widths = header
-    .slice(0, free)
-    .map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
-  const line = (c: string[]) =>
-    [...c.slice(0, free).map((v, i) => v.padEnd(widths[i] as number)), ...c.slice(free)].join("  ").trimEnd();
-  return [line(header), ...cells.map(line)];
-}
+const pad = (header: string[], cells: string[][], padded: number) =>
+  formatColumns([header, ...cells], padded);
 
 export function formatTable(report: PostureReport): string {
   const accounts = pad(
@@ -101,10 +96,6 @@ export function formatTable(report: PostureReport): string {
           3,
         );
   return [organizationLine(report), "", ...accounts, "", ...findings, "", `${summary(report)}.`].join("\n");
-}
-
-function md(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 export function formatMarkdown(report: PostureReport): string {

@@ -1,16 +1,9 @@
 // The root user of every account (iam:GetAccountSummary), and whether the organization manages
 // root credentials centrally (iam:ListOrganizationsFeatures, from the management account).
 import { GetAccountSummaryCommand, IAMClient, ListOrganizationsFeaturesCommand } from "@aws-sdk/client-iam";
-import {
-  errorName,
-  errorText,
-  mapLimit,
-  roleFix,
-  withTimeout,
-  type AccountAccess,
-  type AwsCredentialIdentity,
-  type ClientFactory,
-} from "../access";
+import { errorName } from "../../common/awsNames";
+import { errorText, mapLimit, roleFix, withTimeout } from "../access";
+import type { AccountAccess, AwsCredentialIdentity, ClientFactory } from "../access";
 
 export interface RootCredentials {
   accountId: string;
@@ -77,6 +70,7 @@ async function readOne(
     const fix = roleFix(accountId, access.roleName(accountId), {
       callerAccountId: access.callerAccountId,
       managementAccountId,
+      partition: access.partition,
     });
     return {
       accountId,

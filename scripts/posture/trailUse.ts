@@ -15,6 +15,8 @@ export interface SpokeTrailInput {
 
 export interface SpokeTrailOptions {
   sts: STSClient;
+  /** The partition of the stacks' region (awsNames.partitionOf): the member roles' ARNs. */
+  partition: string;
   sessionName: string;
   cloudTrail?: ClientFactory<CloudTrailClient>;
   assumed?: ReadonlyMap<string, Assumed>;
@@ -50,13 +52,14 @@ export function spokeTargets(spokes: SpokeTrailInput[]): SpokeTarget[] {
 export function spokeAccess(
   spokes: SpokeTrailInput[],
   targets: SpokeTarget[],
-  opts: Pick<SpokeTrailOptions, "sts" | "sessionName" | "assumed">,
+  opts: Pick<SpokeTrailOptions, "sts" | "partition" | "sessionName" | "assumed">,
 ): AccountAccess {
   const first = spokes[0] as SpokeTrailInput;
   const roles = new Map(targets.map((t) => [t.id, t.roleName]));
   return new AccountAccess({
     sts: opts.sts,
     callerAccountId: first.selection.callerAccountId,
+    partition: opts.partition,
     sessionName: opts.sessionName,
     roleName: (id) => roles.get(id) ?? first.config.memberRoleName,
     ...(opts.assumed ? { assumed: opts.assumed } : {}),

@@ -212,6 +212,7 @@ async function checkAccount(
       const fix = roleFix(target.id, roleName, {
         callerAccountId: access.callerAccountId,
         managementAccountId: opts.managementAccountId,
+        partition: access.partition,
       });
       verdicts.push({
         region,

@@ -4,18 +4,17 @@
 import { randomBytes } from "node:crypto";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { accountRootArn, parseBusArn, roleArn } from "../../common/awsNames";
 import { SELF_TEST_DETAIL_TYPE, SELF_TEST_SOURCE, type SelfTestDetail } from "../../handler/selfTest";
+import { assumeRole, errorText, type AwsCredentialIdentity } from "../access";
+import { notPublishedFix, notReceivedFix } from "./fixes";
 import { readTestEvents, traceOf, type NotifierTrace } from "./notifierLog";
 
 export const SELF_TEST_SESSION_NAME = "root-activity-monitor-selftest";
 
 /** Static AWS credentials, as AssumeRole returns them. */
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+export type Credentials = AwsCredentialIdentity;
 
 export interface ClientFactories {
   sts?: (region: string, credentials?: Credentials) => STSClient;
@@ -85,20 +84,6 @@ export function newTestId(date: Date = new Date()): string {
   return `selftest-${stamp}-${randomBytes(4).toString("hex")}`;
 }
 
-export function parseBusArn(arn: string): { region: string; accountId: string } | undefined {
-  const m = /^arn:aws[a-z-]*:events:([a-z0-9-]+):(\d{12}):event-bus\/[A-Za-z0-9._\-/]+$/.exec(arn);
-  return m ? { region: m[1] as string, accountId: m[2] as string } : undefined;
-}
-
-function errorName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === "string" ? name : "Error";
-}
-
-function errorText(err: unknown): string {
-  return `${errorName(err)}: ${err instanceof Error ? err.message : String(err)}`;
-}
-
 function seconds(ms: number): string {
   return `${Math.max(0, Math.round(ms / 1000))} s`;
 }
@@ -114,54 +99,6 @@ const defaults: Required<ClientFactories> = {
   eventBridge: withCredentials((c) => new EventBridgeClient(c)),
   logs: withCredentials((c) => new CloudWatchLogsClient(c)),
 };
-
-async function assumeRole(sts: STSClient, roleArn: string): Promise<Credentials> {
-  const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: SELF_TEST_SESSION_NAME }),
-  );
-  const c = out.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
-  return c.SessionToken
-    ? { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken }
-    : { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey };
-}
-
-function roleArn(accountId: string, roleName: string): string {
-  return `arn:aws:iam::${accountId}:role/${roleName}`;
-}
-
-/** What to check when the event was accepted but the notifier never logged it. */
-function notReceivedFix(opts: SelfTestOptions): string {
-  const hub = opts.hub;
-  const hubStack = hub.stackName ?? "<hub stack>";
-  const steps: string[] = [];
-  if (opts.path.via === "spoke") {
-    const p = opts.path;
-    const spoke = p.spokeStack ?? "<spoke stack>";
-    steps.push(
-      `the forwarding rule on the default bus of ${p.accountId} in ${p.region}: is the account covered ` +
-        `(npm run coverage -- --stack ${spoke}), are its role and the hub bus policy right ` +
-        `(npm run doctor -- --stack ${spoke}), and does the rule report FailedInvocations (AWS/Events, that account and region)?`,
-    );
-  }
-  steps.push(
-    `the hub rule on ${hub.eventBusArn} must match self-tests: deploy the current version of the hub ` +
-      `(npx pulumi up --stack ${hubStack}); then its FailedInvocations metric`,
-    `the dead-letter queue${hub.deadLetterQueueUrl ? ` ${hub.deadLetterQueueUrl}` : ""} (README: Replay and redrive) ` +
-      "and the event queue's ApproximateAgeOfOldestMessage",
-    `notifier errors in the log group ${hub.notifierLogGroupName} (the hub dashboard shows Errors and Throttles)`,
-  );
-  return `Check, in order: ${steps.map((s, i) => `(${i + 1}) ${s}`).join("; ")}.`;
-}
-
-function notPublishedFix(hub: HubTarget, testId: string): string {
-  return (
-    `The notifier got the test but logged no published alert. Check SNS: the topic${hub.topicArn ? ` ${hub.topicArn}` : ""} ` +
-    "exists, the notifier role may sns:Publish to it and use the hub KMS key, and the topic policy admits the role. " +
-    `Look for "publish failed" lines with testId ${testId} in ${hub.notifierLogGroupName}. ` +
-    "Failed messages are retried from the queue, then dead-lettered (README: Replay and redrive)."
-  );
-}
 
 export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport> {
   const factories = { ...defaults, ...opts.clients };
@@ -227,23 +164,22 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport
     type Reached = { ok: true; credentials?: Credentials } | { ok: false; detail: string; fix: string };
     const reach = async (accountId: string, purpose: string): Promise<Reached> => {
       if (accountId === caller.account) return { ok: true };
-      const arn = roleArn(accountId, path.memberRoleName);
+      const arn = roleArn(bus.partition, accountId, path.memberRoleName);
       const cached = assumed.get(accountId);
       if (cached) return { ok: true, credentials: cached };
-      try {
-        const credentials = await assumeRole(ownSts, arn);
-        assumed.set(accountId, credentials);
-        stages.push({ stage: "assume role", ok: true, detail: `${arn} (${purpose})` });
-        return { ok: true, credentials };
-      } catch (err) {
+      const result = await assumeRole(ownSts, arn, SELF_TEST_SESSION_NAME);
+      if (!result.ok) {
         return {
           ok: false,
-          detail: `cannot assume ${arn} ${purpose}: ${errorText(err)}`,
+          detail: `cannot assume ${arn} ${purpose}: ${errorText(result.error)}`,
           fix:
-            `create role ${path.memberRoleName} in ${accountId} trusting arn:aws:iam::${caller.account}:root, ` +
+            `create role ${path.memberRoleName} in ${accountId} trusting ${accountRootArn(bus.partition, caller.account)}, ` +
             "or run with credentials that may assume it (the spoke stack's credentials)",
         };
       }
+      assumed.set(accountId, result.credentials);
+      stages.push({ stage: "assume role", ok: true, detail: `${arn} (${purpose})` });
+      return { ok: true, credentials: result.credentials };
     };
     const send = await reach(path.accountId, "to put the event on its default bus");
     if (!send.ok) return fail("assume role", send.detail, send.fix);

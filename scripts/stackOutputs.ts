@@ -1,8 +1,9 @@
 // A stack's outputs, as `pulumi stack output --json --stack <name>` prints them: read from a JSON
-// file (CI, tests, or a machine without the Pulumi backend), or by running that command.
+// file (CI, tests, or a machine without the Pulumi backend), or by running that command. The one
+// reader of outputs for the doctor, the coverage report and the self-test.
 import * as fs from "node:fs";
-import { errorMessage } from "../cli";
-import { outputsFileHint, PulumiCliError, runPulumi } from "../pulumiCli";
+import { errorMessage } from "./cli";
+import { outputsFileHint, PulumiCliError, runPulumi } from "./pulumiCli";
 
 export type StackOutputs = Record<string, unknown>;
 
