@@ -2,40 +2,35 @@
 import { mandatoryPolicy, T } from "./documents";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+/** `v[key]` when `v` is an object. */
+const field = (v: unknown, key: string): unknown => (isObject(v) ? v[key] : undefined);
 
-export const eventTargetRetries = mandatoryPolicy({
-  name: "event-target-retry-or-dead-letter",
-  description:
-    "Every EventBridge rule target has a retry policy or a dead-letter queue, so a failed delivery of a " +
+export const eventTargetRetries = mandatoryPolicy(
+  { name: "event-target-retry-or-dead-letter", severity: "high", types: [T.eventTarget] },
+  "Every EventBridge rule target has a retry policy or a dead-letter queue, so a failed delivery of a " +
     "root event is retried or kept, never silently dropped.",
-  severity: "high",
-  types: [T.eventTarget],
-  check: (args, reportViolation) => {
+  (args, reportViolation) => {
     const retry = args.props.retryPolicy;
     const dlq = args.props.deadLetterConfig;
     const hasRetry =
       isObject(retry) &&
       (retry.maximumRetryAttempts !== undefined || retry.maximumEventAgeInSeconds !== undefined);
-    const hasDlq = isObject(dlq) && typeof dlq.arn === "string";
+    const hasDlq = typeof field(dlq, "arn") === "string";
     if (!hasRetry && !hasDlq) reportViolation("has neither retryPolicy nor deadLetterConfig");
   },
-});
+);
 
-export const lambdaDeadLetter = mandatoryPolicy({
-  name: "lambda-dead-letter",
-  description:
-    "Every Lambda function has a dead-letter queue (deadLetterConfig.targetArn), so a failed asynchronous " +
+export const lambdaDeadLetter = mandatoryPolicy(
+  { name: "lambda-dead-letter", severity: "high", types: [T.lambdaFunction] },
+  "Every Lambda function has a dead-letter queue (deadLetterConfig.targetArn), so a failed asynchronous " +
     "invocation is kept for inspection and redrive.",
-  severity: "high",
-  types: [T.lambdaFunction],
-  check: (args, reportViolation) => {
-    const dlq = args.props.deadLetterConfig;
-    const target = isObject(dlq) ? dlq.targetArn : undefined;
+  (args, reportViolation) => {
+    const target = field(args.props.deadLetterConfig, "targetArn");
     if (typeof target !== "string" || target === "") {
       reportViolation("has no dead-letter queue: set deadLetterConfig.targetArn");
     }
   },
-});
+);
 
 /** The branches of an EventBridge pattern: each entry of a top-level `$or`, or the pattern itself. */
 function patternBranches(pattern: Record<string, unknown>): Record<string, unknown>[] {
@@ -45,14 +40,11 @@ function patternBranches(pattern: Record<string, unknown>): Record<string, unkno
   return or.flatMap((b) => patternBranches({ ...rest, ...(b as Record<string, unknown>) }));
 }
 
-export const eventRuleAwsSources = mandatoryPolicy({
-  name: "event-rule-cloudtrail-from-aws-sources",
-  description:
-    "Every branch of an EventBridge rule pattern that can match CloudTrail events requires an aws.* " +
+export const eventRuleAwsSources = mandatoryPolicy(
+  { name: "event-rule-cloudtrail-from-aws-sources", severity: "critical", types: [T.eventRule] },
+  "Every branch of an EventBridge rule pattern that can match CloudTrail events requires an aws.* " +
     "source. PutEvents refuses AWS-owned sources, so no account can forge an event that passes it.",
-  severity: "critical",
-  types: [T.eventRule],
-  check: (args, reportViolation) => {
+  (args, reportViolation) => {
     if (typeof args.props.eventPattern !== "string") return;
     const branches = patternBranches(JSON.parse(args.props.eventPattern) as Record<string, unknown>);
     branches.forEach((b, i) => {
@@ -77,4 +69,4 @@ export const eventRuleAwsSources = mandatoryPolicy({
       }
     });
   },
-});
+);

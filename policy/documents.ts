@@ -117,21 +117,19 @@ export function eachAllow(
  * unknown during preview throws the engine's UnknownValueError when read, and the engine then
  * reports the policy as advisory for that resource, so nothing here catches errors.
  */
-export function mandatoryPolicy(p: {
-  name: string;
-  description: string;
-  severity: ResourceValidationPolicy["severity"];
-  types?: readonly string[];
-  check: (args: ResourceValidationArgs, reportViolation: ReportViolation) => void;
-}): ResourceValidationPolicy {
+export function mandatoryPolicy(
+  meta: { name: string; severity: ResourceValidationPolicy["severity"]; types?: readonly string[] },
+  description: string,
+  check: (args: ResourceValidationArgs, reportViolation: ReportViolation) => void,
+): ResourceValidationPolicy {
   return {
-    name: p.name,
-    description: p.description,
+    name: meta.name,
+    description,
     enforcementLevel: "mandatory",
-    severity: p.severity,
+    severity: meta.severity,
     validateResource: (args, reportViolation) => {
-      if (p.types && !p.types.includes(args.type)) return;
-      p.check(args, reportViolation);
+      if (meta.types && !meta.types.includes(args.type)) return;
+      check(args, reportViolation);
     },
   };
 }

@@ -65,14 +65,12 @@ export function wildcardProblems(doc: PolicyDocumentRef): string[] {
   return unreadable !== undefined ? [unreadable] : problems;
 }
 
-export const noWildcardIamPolicy = mandatoryPolicy({
-  name: "iam-no-wildcard-action-or-resource",
-  description:
-    "IAM statements (role policies, trust policies, key/topic/queue/bus policies) allow no wildcard action " +
+export const noWildcardIamPolicy = mandatoryPolicy(
+  { name: "iam-no-wildcard-action-or-resource", severity: "high" },
+  "IAM statements (role policies, trust policies, key/topic/queue/bus policies) allow no wildcard action " +
     'and no wildcard resource "*" (key policies may use Resource "*", which means "this key"). Roles attach ' +
     "no AWS managed policy that grants wildcard actions.",
-  severity: "high",
-  check: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+  (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
     for (const doc of policyDocumentsOf(args.type, args.props)) {
       for (const p of wildcardProblems(doc)) reportViolation(p);
     }
@@ -85,4 +83,4 @@ export const noWildcardIamPolicy = mandatoryPolicy({
       }
     }
   },
-});
+);

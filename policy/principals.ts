@@ -18,14 +18,11 @@ function hasAny(s: Statement, keys: string[]): boolean {
   return conditionKeys(s).some((k) => keys.includes(k));
 }
 
-export const serviceTrustConfusedDeputy = mandatoryPolicy({
-  name: "service-trust-confused-deputy",
-  description:
-    "Every role trust statement that lets an AWS service assume the role carries an aws:SourceAccount or " +
+export const serviceTrustConfusedDeputy = mandatoryPolicy(
+  { name: "service-trust-confused-deputy", severity: "high", types: [T.role] },
+  "Every role trust statement that lets an AWS service assume the role carries an aws:SourceAccount or " +
     "aws:SourceArn condition, so the service cannot be tricked into using it for another account.",
-  severity: "high",
-  types: [T.role],
-  check: (args, reportViolation) => {
+  (args, reportViolation) => {
     for (const doc of policyDocumentsOf(args.type, args.props).filter((d) => d.kind === "trust")) {
       const unreadable = eachAllow(doc, (s, where) => {
         if (isAnyPrincipal(s)) reportViolation(`${where} lets any principal assume the role`);
@@ -39,16 +36,14 @@ export const serviceTrustConfusedDeputy = mandatoryPolicy({
       if (unreadable !== undefined) reportViolation(unreadable);
     }
   },
-});
+);
 
-export const resourcePolicyScoped = mandatoryPolicy({
-  name: "resource-policy-principals-scoped",
-  description:
-    "Every Allow in a resource-based policy (key, topic, queue, bus, Lambda permission) that names an AWS " +
+export const resourcePolicyScoped = mandatoryPolicy(
+  { name: "resource-policy-principals-scoped", severity: "high" },
+  "Every Allow in a resource-based policy (key, topic, queue, bus, Lambda permission) that names an AWS " +
     "service carries aws:SourceAccount or aws:SourceArn; one open to any principal carries a condition that " +
     "scopes it (aws:PrincipalOrgID, aws:PrincipalAccount, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn).",
-  severity: "high",
-  check: (args, reportViolation) => {
+  (args, reportViolation) => {
     if (args.type === T.lambdaPermission) {
       const principal = args.props.principal;
       const scoped =
@@ -81,4 +76,4 @@ export const resourcePolicyScoped = mandatoryPolicy({
       if (unreadable !== undefined) reportViolation(unreadable);
     }
   },
-});
+);

@@ -23,6 +23,43 @@ export function parseFlags<const T extends ParseArgsOptionsConfig>(args: string[
   }
 }
 
+/** Messages about the arguments themselves: they are printed with the usage. */
+export function isAboutArguments(message: string): boolean {
+  return /^(--|Give |Unknown option|Option)/.test(message);
+}
+
+/** Prints why the script could not run, with the usage when the arguments were the problem: exit code 2. */
+export function cannotRun(
+  err: unknown,
+  usage: string,
+  withUsage = isAboutArguments(errorMessage(err)),
+): number {
+  console.error(`${errorMessage(err)}${withUsage ? `\n\n${usage}` : ""}`);
+  return 2;
+}
+
+/**
+ * A report's parse-then-run step: `--help` prints the usage (exit code 0), a failure of either step
+ * prints why (exit code 2); otherwise the options and the result.
+ */
+export async function parseAndRun<O, R>(
+  argv: string[],
+  parse: (argv: string[]) => O | "help",
+  run: (opts: O) => Promise<R>,
+  usage: string,
+): Promise<{ opts: O; result: R } | number> {
+  try {
+    const opts = parse(argv);
+    if (opts === "help") {
+      console.log(usage);
+      return 0;
+    }
+    return { opts, result: await run(opts) };
+  } catch (err) {
+    return cannotRun(err, usage);
+  }
+}
+
 /** Runs `main` as the script's entry point: its result is the exit code; a crash exits 2. */
 export function runMain(main: () => Promise<number>): void {
   main().then(

@@ -21,11 +21,11 @@ import {
   type StackCoverage,
 } from "./coverage/report";
 import { parseSpokeOutputs } from "./coverage/spokeOutputs";
-import { STACK_FLAGS, stacksFromFlags } from "./coverage/stackFiles";
+import { REPORT_FLAGS, reportStacks } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./stackOutputs";
 import { loadStackConfig, stackRole } from "./stackConfig";
 import type { ClientFactory } from "./access";
-import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
+import { UsageError, errorMessage, parseAndRun, parseFlags, runMain } from "./cli";
 import { spokeTrails } from "./posture/trailUse";
 
 export const SESSION_NAME = "root-activity-monitor-coverage";
@@ -154,16 +154,12 @@ export function parseCoverageArgs(
   cwd: string = process.cwd(),
 ): (CoverageOptions & { markdown: boolean }) | "help" {
   const values = parseFlags(argv, {
-    ...STACK_FLAGS,
+    ...REPORT_FLAGS,
     outputs: { type: "string" },
     "outputs-dir": { type: "string" },
-    markdown: { type: "boolean" },
-    dir: { type: "string" },
-    help: { type: "boolean", short: "h" },
   });
   if (values.help) return "help";
-  const dir = values.dir ?? cwd;
-  const stacks = stacksFromFlags(values, dir);
+  const { dir, stacks } = reportStacks(values, cwd);
   if (values.outputs && values["outputs-dir"])
     throw new UsageError("Give either --outputs or --outputs-dir, not both.");
   if (values.outputs && (values.all || stacks.length !== 1)) {
@@ -183,20 +179,10 @@ export function parseCoverageArgs(
 }
 
 export async function main(argv: string[] = process.argv.slice(2), deps: CoverageDeps = {}): Promise<number> {
-  let result: { run: CoverageRun; markdown: boolean };
-  try {
-    const opts = parseCoverageArgs(argv);
-    if (opts === "help") {
-      console.log(USAGE);
-      return 0;
-    }
-    result = { run: await runCoverage(opts, deps), markdown: opts.markdown };
-  } catch (err) {
-    const usage = /^(--|Give |Unknown option|Option)/.test(errorMessage(err)) ? `\n\n${USAGE}` : "";
-    console.error(`${errorMessage(err)}${usage}`);
-    return 2;
-  }
-  const { run, markdown } = result;
+  const done = await parseAndRun(argv, parseCoverageArgs, (o) => runCoverage(o, deps), USAGE);
+  if (typeof done === "number") return done;
+  const { result: run, opts } = done;
+  const { markdown } = opts;
   for (const w of run.warnings) console.error(`warning: ${w}`);
   console.log(markdown ? formatMarkdown(run.report) : formatTable(run.report));
   if (!run.report.ok && !markdown) {

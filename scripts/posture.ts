@@ -12,10 +12,10 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { partitionOf } from "../common/awsNames";
 import type { ClientFactory } from "./access";
-import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
+import { UsageError, errorMessage, parseAndRun, parseFlags, runMain } from "./cli";
 import { discoverSpoke, loadSpoke } from "./coverage";
 import { memoizeSend } from "./coverage/memoize";
-import { STACK_FLAGS, stacksFromFlags } from "./coverage/stackFiles";
+import { REPORT_FLAGS, reportStacks } from "./coverage/stackFiles";
 import {
   accountPosture,
   hasSeriousFinding,
@@ -116,16 +116,9 @@ export function parsePostureArgs(
   argv: string[],
   cwd: string = process.cwd(),
 ): (PostureOptions & { markdown: boolean; json?: string }) | "help" {
-  const values = parseFlags(argv, {
-    ...STACK_FLAGS,
-    markdown: { type: "boolean" },
-    json: { type: "string" },
-    dir: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const values = parseFlags(argv, { ...REPORT_FLAGS, json: { type: "string" } });
   if (values.help) return "help";
-  const dir = values.dir ?? cwd;
-  const stacks = stacksFromFlags(values, dir);
+  const { dir, stacks } = reportStacks(values, cwd);
   if (values.json === "") throw new UsageError("--json needs a file name, e.g. --json posture.json.");
   const opts: PostureOptions & { markdown: boolean; json?: string } = {
     stacks,
@@ -136,33 +129,25 @@ export function parsePostureArgs(
   return opts;
 }
 
-export async function main(argv: string[] = process.argv.slice(2), deps: PostureDeps = {}): Promise<number> {
-  let result: { run: PostureRun; markdown: boolean; json?: string };
+/** Writes the --json file; false (and why, on stderr) when it cannot be written. */
+function writeJson(file: string, report: PostureReport): boolean {
   try {
-    const opts = parsePostureArgs(argv);
-    if (opts === "help") {
-      console.log(USAGE);
-      return 0;
-    }
-    result = { run: await runPosture(opts, deps), markdown: opts.markdown };
-    if (opts.json) result.json = opts.json;
+    fs.writeFileSync(file, toJson(report));
+    return true;
   } catch (err) {
-    const usage = /^(--|Give |Unknown option|Option)/.test(errorMessage(err)) ? `\n\n${USAGE}` : "";
-    console.error(`${errorMessage(err)}${usage}`);
-    return 2;
+    console.error(`Cannot write --json ${file}: ${errorMessage(err)}`);
+    return false;
   }
-  const { run, markdown, json } = result;
-  for (const w of run.warnings) console.error(`warning: ${w}`);
-  if (json) {
-    try {
-      fs.writeFileSync(json, toJson(run.report));
-    } catch (err) {
-      console.error(`Cannot write --json ${json}: ${errorMessage(err)}`);
-      return 2;
-    }
-  }
-  console.log(markdown ? formatMarkdown(run.report) : formatTable(run.report));
-  return hasSeriousFinding(run.report) ? 1 : 0;
+}
+
+export async function main(argv: string[] = process.argv.slice(2), deps: PostureDeps = {}): Promise<number> {
+  const done = await parseAndRun(argv, parsePostureArgs, (o) => runPosture(o, deps), USAGE);
+  if (typeof done === "number") return done;
+  for (const w of done.result.warnings) console.error(`warning: ${w}`);
+  const { report } = done.result;
+  if (done.opts.json && !writeJson(done.opts.json, report)) return 2;
+  console.log(done.opts.markdown ? formatMarkdown(report) : formatTable(report));
+  return hasSeriousFinding(report) ? 1 : 0;
 }
 
 if (require.main === module) runMain(main);

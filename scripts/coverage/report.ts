@@ -12,8 +12,9 @@ import type { AccountTrail } from "../posture/trails";
 import { formatColumns, markdownCell as md } from "../table";
 import type { SpokeOutputs } from "./spokeOutputs";
 
-export type CoverageStatus = "missing" | "excluded" | "suspended" | "covered";
-export const STATUS_ORDER: readonly CoverageStatus[] = ["missing", "excluded", "suspended", "covered"];
+/** The statuses, worst first: the table's order. */
+export const STATUS_ORDER = ["missing", "excluded", "suspended", "covered"] as const;
+export type CoverageStatus = (typeof STATUS_ORDER)[number];
 
 export interface StackCoverage {
   stack: string;

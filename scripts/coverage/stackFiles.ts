@@ -20,14 +20,25 @@ export function spokeStackNames(dir: string): string[] {
   return stackNames(dir).filter((name) => loadStackConfig(name, dir).source.get("role") === "spoke");
 }
 
-/** The flags that name spoke stacks: --stack (repeatable) or --all. */
-export const STACK_FLAGS = {
+/** The flags of the reports over spoke stacks: --stack (repeatable) or --all, --markdown, --dir. */
+export const REPORT_FLAGS = {
   stack: { type: "string", short: "s", multiple: true },
   all: { type: "boolean" },
+  markdown: { type: "boolean" },
+  dir: { type: "string" },
+  help: { type: "boolean", short: "h" },
 } as const;
 
-/** The stacks --stack or --all name, or a UsageError saying what to give. */
-export function stacksFromFlags(values: { stack?: string[]; all?: boolean }, dir: string): string[] {
+/** The project directory and the stacks --stack or --all name, or a UsageError saying what to give. */
+export function reportStacks(
+  values: { stack?: string[]; all?: boolean; dir?: string },
+  cwd: string,
+): { dir: string; stacks: string[] } {
+  const dir = values.dir ?? cwd;
+  return { dir, stacks: stacksFromFlags(values, dir) };
+}
+
+function stacksFromFlags(values: { stack?: string[]; all?: boolean }, dir: string): string[] {
   const named = values.stack ?? [];
   if (values.all && named.length > 0) throw new UsageError("Give either --stack or --all, not both.");
   if (!values.all && named.length === 0) throw new UsageError("Give --stack <spoke stack> or --all.");
