@@ -7,6 +7,11 @@ export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 /** An EventBridge bus ARN in any partition: region, account and name captured. */
 export const BUS_ARN = /^arn:(aws[a-z-]*):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\-/]+)$/;
 
+/** An ARN of `service` in any partition, region and account; `resource` is a regex source. */
+export function arnPattern(service: string, resource: string): RegExp {
+  return new RegExp(`^arn:aws[a-z-]*:${service}:${REGION.source.slice(1, -1)}:\\d{12}:${resource}$`);
+}
+
 export function isAccountId(v: unknown): v is string {
   return typeof v === "string" && ACCOUNT_ID.test(v);
 }

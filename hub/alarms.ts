@@ -2,14 +2,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
+import type { HubPart } from "./parts";
 
-export interface AlarmTargets {
+/** What the alarms and the dashboard watch, by name. */
+export type Watched = Record<
+  "deadLetterQueueName" | "eventQueueName" | "notifierName" | "ruleName" | "eventBusName",
+  pulumi.Input<string>
+>;
+
+export interface AlarmTargets extends Watched {
   topicArn: pulumi.Input<string>;
-  deadLetterQueueName: pulumi.Input<string>;
-  eventQueueName: pulumi.Input<string>;
-  notifierName: pulumi.Input<string>;
-  ruleName: pulumi.Input<string>;
-  eventBusName: pulumi.Input<string>;
   /** Alarm on failed webhook posts only when a webhook is configured. */
   webhook: boolean;
 }
@@ -27,7 +29,12 @@ interface AlarmSpec {
   threshold: number;
 }
 
-export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm[] {
+/** The alarms, as children of `part`, named after it. */
+export function hubAlarms(
+  t: AlarmTargets,
+  part: HubPart,
+  opts: pulumi.CustomResourceOptions = {},
+): aws.cloudwatch.MetricAlarm[] {
   const specs: AlarmSpec[] = [
     {
       name: "dead-letters-not-empty",
@@ -93,7 +100,7 @@ export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): 
   return specs.map(
     (s) =>
       new aws.cloudwatch.MetricAlarm(
-        s.name,
+        part.childName(s.name),
         {
           alarmDescription: s.description,
           namespace: s.namespace,
@@ -108,7 +115,7 @@ export function hubAlarms(t: AlarmTargets, opts: pulumi.CustomResourceOptions): 
           alarmActions: [t.topicArn],
           okActions: [t.topicArn],
         },
-        opts,
+        part.childOpts(s.name, opts),
       ),
   );
 }

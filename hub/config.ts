@@ -1,12 +1,6 @@
 // Hub stack config: who is told, which organization may send, how long logs are kept.
-import {
-  configError,
-  ORGANIZATION_ID,
-  readBoolean,
-  readMatching,
-  readStringList,
-  type ConfigSource,
-} from "../common/config";
+import { ORGANIZATION_ID } from "../common/awsNames";
+import { configError, readBoolean, readMatching, readStringList, type ConfigSource } from "../common/config";
 import {
   EMAIL,
   readSubscriptions,

@@ -4,15 +4,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ALERT_DIMENSION_SETS, DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
-import { OLDEST_EVENT_ALARM_SECONDS } from "./alarms";
+import { OLDEST_EVENT_ALARM_SECONDS, type Watched } from "./alarms";
+import type { HubPart } from "./parts";
 
-export interface DashboardTargets {
+export interface DashboardTargets extends Watched {
   region: pulumi.Input<string>;
-  notifierName: pulumi.Input<string>;
-  deadLetterQueueName: pulumi.Input<string>;
-  eventQueueName: pulumi.Input<string>;
-  ruleName: pulumi.Input<string>;
-  eventBusName: pulumi.Input<string>;
 }
 
 /** The same targets, resolved. */
@@ -172,10 +168,8 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
   return { widgets };
 }
 
-export function hubDashboard(
-  t: DashboardTargets,
-  opts: pulumi.CustomResourceOptions,
-): aws.cloudwatch.Dashboard {
+/** The dashboard, as a child of `part`, named after it. */
+export function hubDashboard(t: DashboardTargets, part: HubPart): aws.cloudwatch.Dashboard {
   const body = pulumi
     .all([t.region, t.notifierName, t.deadLetterQueueName, t.eventQueueName, t.ruleName, t.eventBusName])
     .apply(([region, notifierName, deadLetterQueueName, eventQueueName, ruleName, eventBusName]) =>
@@ -184,8 +178,8 @@ export function hubDashboard(
       ),
     );
   return new aws.cloudwatch.Dashboard(
-    "dashboard",
+    part.childName("dashboard"),
     { dashboardName: dashboardName(pulumi.getStack()), dashboardBody: body },
-    opts,
+    part.childOpts("dashboard"),
   );
 }

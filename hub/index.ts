@@ -14,6 +14,8 @@ export async function deployHub(cfg: ConfigSource): Promise<Record<string, unkno
     ...config,
     organizationId,
     ...(webhookUrl ? { webhookUrl } : {}),
+    // The stacks this program made before the hub was split hold its resources by those URNs.
+    preSplitUrns: true,
   });
   return {
     role: "hub",

@@ -1,6 +1,7 @@
 // Key policy of the hub's customer-managed KMS key.
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
+import { hubAccountRoot, hubAlarmArns, hubArn, type HubAccount } from "./parts";
 
 // Explicit instead of kms:*: everything the account (and so Pulumi) needs to manage the key and
 // to delegate use to IAM roles, nothing that a future KMS action would silently add.
@@ -30,20 +31,13 @@ export const KEY_ADMIN_ACTIONS = [
   "kms:UpdateKeyDescription",
 ];
 
-export interface KeyPolicyArgs {
-  arnPrefix: pulumi.Input<string>;
-  accountId: pulumi.Input<string>;
-  region: pulumi.Input<string>;
-  eventBusName: string;
-}
-
-export function hubKeyPolicy(a: KeyPolicyArgs): pulumi.Output<string> {
+export function hubKeyPolicy(a: HubAccount, eventBusName: string): pulumi.Output<string> {
   return policyDocument([
     {
       // Without this the key can become unmanageable; IAM policies then decide who uses it.
       Sid: "AccountManagesKey",
       Effect: "Allow",
-      Principal: { AWS: pulumi.interpolate`${a.arnPrefix}:iam::${a.accountId}:root` },
+      Principal: { AWS: hubAccountRoot(a) },
       Action: KEY_ADMIN_ACTIONS,
       Resource: "*",
     },
@@ -51,19 +45,13 @@ export function hubKeyPolicy(a: KeyPolicyArgs): pulumi.Output<string> {
     serviceMayUseKey(
       "HubRulesEncryptForQueues",
       "events.amazonaws.com",
-      sourceConditions(
-        a.accountId,
-        pulumi.interpolate`${a.arnPrefix}:events:${a.region}:${a.accountId}:rule/${a.eventBusName}/*`,
-      ),
+      sourceConditions(a.accountId, hubArn(a, "events", `rule/${eventBusName}/*`)),
     ),
     // Alarms publish to the encrypted topic; without this grant they fire into the void.
     serviceMayUseKey(
       "AlarmsEncryptForTopic",
       "cloudwatch.amazonaws.com",
-      sourceConditions(
-        a.accountId,
-        pulumi.interpolate`${a.arnPrefix}:cloudwatch:${a.region}:${a.accountId}:alarm:*`,
-      ),
+      sourceConditions(a.accountId, hubAlarmArns(a)),
     ),
   ]);
 }

@@ -1,6 +1,7 @@
 // Who receives alerts, and which: `subscriptions` config entries (protocol, endpoint, optional SNS
 // filter policy on the notifier's message attributes), and the optional incoming webhook.
 import { createHash } from "node:crypto";
+import { arnPattern, isAccountId } from "../common/awsNames";
 import { configError, readJsonValue, type ConfigSource } from "../common/config";
 import { WEBHOOK_FORMATS, type WebhookFormat } from "../handler/formats";
 import { ROOT_ACCESS_VALUES } from "../handler/message";
@@ -31,15 +32,13 @@ export interface Subscription {
 }
 
 export const EMAIL = /^[^\s@"<>,;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
-const ARN = (service: string, rest: string) =>
-  new RegExp(`^arn:aws(-[a-z]+)*:${service}:[a-z]{2}(-[a-z0-9]+)+-\\d+:\\d{12}:${rest}$`);
 const ENDPOINTS: Record<Protocol, { test: (s: string) => boolean; want: string }> = {
   email: { test: (s) => s.length <= 254 && EMAIL.test(s), want: "an email address" },
   "email-json": { test: (s) => s.length <= 254 && EMAIL.test(s), want: "an email address" },
   https: { test: isHttpsUrl, want: "an https:// URL" },
-  sqs: { test: (s) => ARN("sqs", "[A-Za-z0-9_-]{1,80}(\\.fifo)?").test(s), want: "an SQS queue ARN" },
+  sqs: { test: (s) => arnPattern("sqs", "[A-Za-z0-9_-]{1,80}(\\.fifo)?").test(s), want: "an SQS queue ARN" },
   lambda: {
-    test: (s) => ARN("lambda", "function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?").test(s),
+    test: (s) => arnPattern("lambda", "function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?").test(s),
     want: "a Lambda function ARN",
   },
   sms: { test: (s) => /^\+[1-9]\d{7,14}$/.test(s), want: "a phone number in E.164 form, like +14155550100" },
@@ -98,7 +97,7 @@ function readFilterPolicy(
       if (typeof v === "string" && allowed && !allowed.includes(v)) {
         throw configError(key, `${path}.${attr}: "${v}" never occurs. Use ${allowed.join(", ")}.`);
       }
-      if (attr === "accountId" && typeof v === "string" && !/^\d{12}$/.test(v)) {
+      if (attr === "accountId" && typeof v === "string" && !isAccountId(v)) {
         throw configError(key, `${path}.accountId: "${v}" is not a 12-digit account ID.`);
       }
     }

@@ -20,7 +20,7 @@ const SUBSCRIPTIONS = [
 type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Effect: string };
 
 function roleStatements(run: ProgramRun): Record<string, Statement> {
-  const role = ofType(run, "aws:iam/role:Role").find((r) => r.name === "notifier-role");
+  const role = ofType(run, "aws:iam/role:Role").find((r) => r.name === "root-activity-hub-notifier-role");
   const inline = (role?.inputs.inlinePolicies as { policy: string }[] | undefined) ?? [];
   const out: Record<string, Statement> = {};
   for (const p of inline)
@@ -61,10 +61,9 @@ describe("hub with subscriptions and a chat webhook", () => {
     expect(chat?.inputs.filterPolicy).toBeUndefined();
     // notificationEmails from Pulumi.hub.yaml stay, unfiltered.
     expect(subs.filter((s) => s.inputs.filterPolicy === undefined).length).toBeGreaterThanOrEqual(2);
-    // Resource names never show an endpoint (an https URL may carry a token).
-    for (const s of subs.filter((x) => x.name.startsWith("sub-"))) {
-      expect(s.name).toMatch(/^sub-(email|sqs|https)-[0-9a-f]{12}$/);
-    }
+    // Resource names never show an endpoint (an https URL may carry a token, an address is personal),
+    // the notificationEmails' included.
+    for (const s of subs) expect(s.name).toMatch(/^root-activity-hub-sub-(email|sqs|https)-[0-9a-f]{12}$/);
   });
 
   it("keeps state in a table whose items all expire, encrypted at rest", () => {
@@ -74,12 +73,14 @@ describe("hub with subscriptions and a chat webhook", () => {
     expect(table.inputs.billingMode).toBe("PAY_PER_REQUEST");
     expect(table.inputs.hashKey).toBe("pk");
     expect(table.inputs.rangeKey).toBe("sk");
-    expect(run.outputs?.stateTableName).toBe(table.inputs.name ?? "state-abc1234");
+    expect(run.outputs?.stateTableName).toBe(table.inputs.name ?? "root-activity-hub-state-abc1234");
   });
 
   it("gives the notifier only the table, its own queue and the parameter, by ARN", () => {
     const s = roleStatements(run);
-    expect(s.UseStateTable?.Resource).toBe(`arn:aws:dynamodb:us-east-1:${HUB_ACCOUNT}:table/state-abc1234`);
+    expect(s.UseStateTable?.Resource).toBe(
+      `arn:aws:dynamodb:us-east-1:${HUB_ACCOUNT}:table/root-activity-hub-state-abc1234`,
+    );
     expect([s.UseStateTable?.Action].flat().sort()).toEqual([
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",

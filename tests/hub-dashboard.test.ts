@@ -65,9 +65,10 @@ describe("hub dashboard", () => {
   it("is one dashboard per hub stack, inside the Hub component", () => {
     const dashboard = one(run, "aws:cloudwatch/dashboard:Dashboard");
     expect(dashboard.inputs.dashboardName).toBe("root-activity-monitor-hub");
-    expect(run.urns.filter((u) => u.endsWith("$aws:cloudwatch/dashboard:Dashboard::dashboard"))).toEqual([
+    // In the Hub's observability part (the mock monitor's URNs name only the parent's own type).
+    expect(run.urns.filter((u) => u.includes("$aws:cloudwatch/dashboard:Dashboard::"))).toEqual([
       expect.stringMatching(
-        /::root-activity-monitor:index:Hub\$aws:cloudwatch\/dashboard:Dashboard::dashboard$/,
+        /::root-activity-monitor:hub:Observability\$aws:cloudwatch\/dashboard:Dashboard::root-activity-hub-dashboard$/,
       ),
     ]);
     expect(dashboardName("acme/root-activity-monitor/prod.eu")).toBe(
@@ -96,7 +97,7 @@ describe("hub dashboard", () => {
 
   it("charts the real notifier's errors, throttles and duration", () => {
     const fn = alarm("Errors").FunctionName as string;
-    expect(fn).toMatch(/^notifier-/);
+    expect(fn).toMatch(/^root-activity-hub-notifier-/);
     const health = rowsOf(byTitle(/Notifier errors/));
     expect(health).toContainEqual(["AWS/Lambda", "Errors", "FunctionName", fn]);
     expect(health).toContainEqual(["AWS/Lambda", "Throttles", "FunctionName", fn]);
@@ -114,8 +115,8 @@ describe("hub dashboard", () => {
   it("charts the real dead-letter queue's depth and the event queue's age, at the alarm thresholds", () => {
     const dlq = alarm("ApproximateNumberOfMessagesVisible").QueueName as string;
     const events = alarm("ApproximateAgeOfOldestMessage").QueueName as string;
-    expect(dlq).toMatch(/^dead-letters-/);
-    expect(events).toMatch(/^events-/);
+    expect(dlq).toMatch(/^root-activity-hub-dead-letters-/);
+    expect(events).toMatch(/^root-activity-hub-events-/);
     const depth = byTitle(/Dead-letter/);
     expect(rowsOf(depth)).toEqual([["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", dlq]]);
     const age = byTitle(/Oldest event/);

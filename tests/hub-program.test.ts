@@ -45,7 +45,9 @@ describe("hub stack from Pulumi.hub.yaml", () => {
 
   it("exports what spoke stacks and operators read", () => {
     expect(run.outputs?.eventBusArn).toBe(`arn:aws:events:us-east-1:${HUB_ACCOUNT}:event-bus/root-activity`);
-    expect(run.outputs?.topicArn).toMatch(new RegExp(`^arn:aws:sns:us-east-1:${HUB_ACCOUNT}:alerts`));
+    expect(run.outputs?.topicArn).toMatch(
+      new RegExp(`^arn:aws:sns:us-east-1:${HUB_ACCOUNT}:root-activity-hub-alerts`),
+    );
     expect(run.outputs?.role).toBe("hub");
     expect(run.outputs?.deadLetterQueueUrl).toMatch(/^https:\/\/sqs\.us-east-1\.amazonaws\.com\//);
     expect(run.outputs?.ruleState).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
@@ -59,7 +61,13 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     expect(component).toHaveLength(1);
     const children = custom.filter((u) => u !== component[0]);
     expect(children.length).toBeGreaterThan(15);
-    for (const urn of children) expect(urn).toMatch(/::root-activity-monitor:index:Hub\$/);
+    // Each part is a child of the Hub, each resource a child of a part. (The mock monitor prefixes a
+    // URN with the parent's own type only; hub-names.test.ts checks the engine's whole chains.)
+    for (const urn of children) {
+      expect(urn).toMatch(
+        /::root-activity-monitor:(index:Hub\$root-activity-monitor:hub:[A-Za-z]+|hub:[A-Za-z]+\$aws:)/,
+      );
+    }
   });
 
   it("lets only the organization put events on the bus", () => {
@@ -109,13 +117,13 @@ describe("hub stack from Pulumi.hub.yaml", () => {
 
   it("delivers to an encrypted queue with retries and a dead-letter queue", () => {
     const target = one(run, "aws:cloudwatch/eventTarget:EventTarget");
-    const events = one(run, "aws:sqs/queue:Queue", "events");
-    const dlq = one(run, "aws:sqs/queue:Queue", "dead-letters");
-    expect(target.inputs.arn).toMatch(/:sqs:us-east-1:\d{12}:events-/);
+    const events = one(run, "aws:sqs/queue:Queue", "root-activity-hub-events");
+    const dlq = one(run, "aws:sqs/queue:Queue", "root-activity-hub-dead-letters");
+    expect(target.inputs.arn).toMatch(/:sqs:us-east-1:\d{12}:root-activity-hub-events-/);
     expect(target.inputs.retryPolicy).toEqual({ maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 });
-    expect(target.inputs.deadLetterConfig.arn).toMatch(/:dead-letters-/);
+    expect(target.inputs.deadLetterConfig.arn).toMatch(/:root-activity-hub-dead-letters-/);
     const redrive = parseJson(events.inputs.redrivePolicy);
-    expect(redrive.deadLetterTargetArn).toMatch(/:dead-letters-/);
+    expect(redrive.deadLetterTargetArn).toMatch(/:root-activity-hub-dead-letters-/);
     expect(redrive.maxReceiveCount).toBe(5);
     expect(events.inputs.visibilityTimeoutSeconds).toBe(6 * NOTIFIER_TIMEOUT_SECONDS);
     for (const q of [events, dlq]) {
@@ -126,14 +134,16 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     for (const qp of ofType(run, "aws:sqs/queuePolicy:QueuePolicy")) {
       const [s] = statements(qp.inputs.policy);
       expect(s?.Principal).toEqual({ Service: "events.amazonaws.com" });
-      expect(s?.Condition?.ArnEquals?.["aws:SourceArn"]).toMatch(/:rule\/root-activity\/root-activity-/);
+      expect(s?.Condition?.ArnEquals?.["aws:SourceArn"]).toMatch(
+        /:rule\/root-activity\/root-activity-hub-root-activity-/,
+      );
     }
     expect(ofType(run, "aws:sqs/queuePolicy:QueuePolicy")).toHaveLength(2);
   });
 
   it("feeds the notifier from the queue with partial batch failures", () => {
     const esm = one(run, "aws:lambda/eventSourceMapping:EventSourceMapping");
-    expect(esm.inputs.eventSourceArn).toMatch(/:events-/);
+    expect(esm.inputs.eventSourceArn).toMatch(/:root-activity-hub-events-/);
     expect(esm.inputs.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
     expect(esm.inputs.batchSize).toBe(10);
   });
@@ -143,10 +153,12 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     expect(fn.inputs.runtime).toBe("nodejs22.x");
     expect(fn.inputs.handler).toBe("__index.handler");
     expect(fn.inputs.timeout).toBe(NOTIFIER_TIMEOUT_SECONDS);
-    expect(fn.inputs.role).toMatch(/:role\/notifier-role-/);
-    expect(fn.inputs.environment.variables.TOPIC_ARN).toMatch(/:sns:us-east-1:\d{12}:alerts-/);
-    expect(fn.inputs.deadLetterConfig.targetArn).toMatch(/:dead-letters-/);
-    expect(fn.inputs.loggingConfig.logGroup).toMatch(/^notifier-logs-/);
+    expect(fn.inputs.role).toMatch(/:role\/root-activity-hub-notifier-role-/);
+    expect(fn.inputs.environment.variables.TOPIC_ARN).toMatch(
+      /:sns:us-east-1:\d{12}:root-activity-hub-alerts-/,
+    );
+    expect(fn.inputs.deadLetterConfig.targetArn).toMatch(/:root-activity-hub-dead-letters-/);
+    expect(fn.inputs.loggingConfig.logGroup).toMatch(/^root-activity-hub-notifier-logs-/);
     expect(one(run, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).toBe(365);
     // CallbackFunction attaches *FullAccess policies when given no role: it must not have.
     expect(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(0);
@@ -163,13 +175,15 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     const bySid = Object.fromEntries(perms.map((s) => [s.Sid, s]));
     expect(bySid.PublishAlerts).toMatchObject({
       Action: "sns:Publish",
-      Resource: expect.stringMatching(/:sns:.*:alerts-/),
+      Resource: expect.stringMatching(/:sns:.*:root-activity-hub-alerts-/),
     });
     expect(bySid.NameAccountsOfOurOrganization).toMatchObject({
       Action: "organizations:DescribeAccount",
       Resource: `arn:aws:organizations::*:account/${ORG_ID}/*`,
     });
-    expect(bySid.WriteOwnLogs?.Resource).toMatch(/:log-group:notifier-logs-.*:log-stream:\*$/);
+    expect(bySid.WriteOwnLogs?.Resource).toMatch(
+      /:log-group:root-activity-hub-notifier-logs-.*:log-stream:\*$/,
+    );
     for (const s of perms) {
       expect(s.Effect).toBe("Allow");
       for (const a of actionsOf(s)) expect(a).not.toContain("*");
@@ -218,7 +232,7 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     const policy = one(run, "aws:sns/topicPolicy:TopicPolicy");
     const bySid = Object.fromEntries(statements(policy.inputs.policy).map((s) => [s.Sid, s]));
     expect(bySid.NotifierPublishes?.Principal).toEqual({
-      AWS: expect.stringMatching(/:role\/notifier-role-/),
+      AWS: expect.stringMatching(/:role\/root-activity-hub-notifier-role-/),
     });
     expect(bySid.AlarmsOfThisAccountPublish?.Condition).toEqual({
       StringEquals: { "aws:SourceAccount": HUB_ACCOUNT },
@@ -243,11 +257,11 @@ describe("hub stack from Pulumi.hub.yaml", () => {
       expect(a.inputs.okActions).toEqual([topicArn]);
     }
     const dlqAlarm = alarms.find((a) => a.inputs.metricName === "ApproximateNumberOfMessagesVisible");
-    expect(dlqAlarm?.inputs.dimensions.QueueName).toMatch(/^dead-letters-/);
+    expect(dlqAlarm?.inputs.dimensions.QueueName).toMatch(/^root-activity-hub-dead-letters-/);
     expect(dlqAlarm?.inputs.threshold).toBe(0);
     const ruleAlarm = alarms.find((a) => a.inputs.metricName === "FailedInvocations");
     expect(ruleAlarm?.inputs.dimensions).toEqual({
-      RuleName: expect.stringMatching(/^root-activity-/),
+      RuleName: expect.stringMatching(/^root-activity-hub-root-activity-/),
       EventBusName: "root-activity",
     });
   });

@@ -101,8 +101,8 @@ async function closedPort(): Promise<number> {
 describe("time budget against what the hub deploys", () => {
   it("function timeout, client timeouts, retry counts and queue settings are consistent", () => {
     const fn = one(run, "aws:lambda/function:Function");
-    const events = one(run, "aws:sqs/queue:Queue", "events");
-    const deadLetters = one(run, "aws:sqs/queue:Queue", "dead-letters");
+    const events = one(run, "aws:sqs/queue:Queue", "root-activity-hub-events");
+    const deadLetters = one(run, "aws:sqs/queue:Queue", "root-activity-hub-dead-letters");
     const mapping = one(run, "aws:lambda/eventSourceMapping:EventSourceMapping");
     const timeoutS = fn.inputs.timeout as number;
 
@@ -348,8 +348,8 @@ describe.concurrent("hostile input through the real SDK", () => {
 });
 
 describe.concurrent("replay from the dead-letter queue", () => {
-  const DLQ_ARN = "arn:aws:sqs:us-east-1:222222222222:dead-letters-abc1234";
-  const QUEUE_ARN = "arn:aws:sqs:us-east-1:222222222222:events-abc1234";
+  const DLQ_ARN = "arn:aws:sqs:us-east-1:222222222222:root-activity-hub-dead-letters-abc1234";
+  const QUEUE_ARN = "arn:aws:sqs:us-east-1:222222222222:root-activity-hub-events-abc1234";
 
   /** An SQS record as Lambda receives it, with the body and attributes a dead letter carries. */
   function sqsRecord(

@@ -211,7 +211,7 @@ describe("each policy flags a broken copy of a real input", () => {
   };
 
   it("iam-no-wildcard-action-or-resource: a wildcard action in a role's inline policy", async () => {
-    const role = hubOne(T.role, "notifier-role");
+    const role = hubOne(T.role, "root-activity-hub-notifier-role");
     const inlinePolicies = structuredClone(role.inputs.inlinePolicies);
     inlinePolicies[0].policy = editDoc(inlinePolicies[0].policy, (d) => (d.Statement[0].Action = "iam:*"));
     await flagged("iam-no-wildcard-action-or-resource", role, { ...role.inputs, inlinePolicies }, /"iam:\*"/);
@@ -242,7 +242,7 @@ describe("each policy flags a broken copy of a real input", () => {
   });
 
   it("iam-no-wildcard-action-or-resource: wildcards in queue, bus and trust policies, NotAction, broad managed policies", async () => {
-    const queuePolicy = hubOne(T.queuePolicy, "events-policy");
+    const queuePolicy = hubOne(T.queuePolicy, "root-activity-hub-events-policy");
     await flagged(
       "iam-no-wildcard-action-or-resource",
       queuePolicy,
@@ -301,7 +301,7 @@ describe("each policy flags a broken copy of a real input", () => {
       /"kms:\*"/,
     );
     // The same Resource "*" outside a key policy is flagged.
-    const queuePolicy = hubOne(T.queuePolicy, "events-policy");
+    const queuePolicy = hubOne(T.queuePolicy, "root-activity-hub-events-policy");
     await flagged(
       "iam-no-wildcard-action-or-resource",
       queuePolicy,
@@ -314,7 +314,7 @@ describe("each policy flags a broken copy of a real input", () => {
   });
 
   it("service-trust-confused-deputy: a service trust without aws:SourceAccount (hub and spoke roles)", async () => {
-    for (const role of [hubOne(T.role, "notifier-role"), spokeFirst(T.role)]) {
+    for (const role of [hubOne(T.role, "root-activity-hub-notifier-role"), spokeFirst(T.role)]) {
       expect(
         statementsOf(role.inputs.assumeRolePolicy)[0].Condition.StringEquals["aws:SourceAccount"],
       ).toMatch(/^\d{12}$/);
@@ -349,7 +349,7 @@ describe("each policy flags a broken copy of a real input", () => {
       },
       /AlarmsOfThisAccountPublish.*cloudwatch\.amazonaws\.com/,
     );
-    const queuePolicy = hubOne(T.queuePolicy, "dead-letters-policy");
+    const queuePolicy = hubOne(T.queuePolicy, "root-activity-hub-dead-letters-policy");
     await flagged(
       "resource-policy-principals-scoped",
       queuePolicy,
@@ -379,7 +379,11 @@ describe("each policy flags a broken copy of a real input", () => {
   });
 
   it("sns-sqs-encrypted-with-customer-key: a topic or queue without kmsMasterKeyId, or with an AWS managed key", async () => {
-    for (const s of [hubOne(T.topic), hubOne(T.queue, "events"), hubOne(T.queue, "dead-letters")]) {
+    for (const s of [
+      hubOne(T.topic),
+      hubOne(T.queue, "root-activity-hub-events"),
+      hubOne(T.queue, "root-activity-hub-dead-letters"),
+    ]) {
       const { kmsMasterKeyId: _dropped, ...rest } = s.inputs;
       await flagged("sns-sqs-encrypted-with-customer-key", s, rest, /not encrypted/);
     }
@@ -483,9 +487,11 @@ describe("guards beyond the pack", () => {
 
   it("the topic and both queues use the hub's own key", () => {
     const keyArns = new Set(
-      [hubOne(T.topic), hubOne(T.queue, "events"), hubOne(T.queue, "dead-letters")].map(
-        (s) => s.inputs.kmsMasterKeyId,
-      ),
+      [
+        hubOne(T.topic),
+        hubOne(T.queue, "root-activity-hub-events"),
+        hubOne(T.queue, "root-activity-hub-dead-letters"),
+      ].map((s) => s.inputs.kmsMasterKeyId),
     );
     expect(keyArns.size).toBe(1);
     expect([...keyArns][0]).toMatch(/^arn:aws:kms:/);

@@ -23,11 +23,18 @@ export interface ProgramRun {
   urns: string[];
   invokes: { token: string; inputs: unknown }[];
   notifier?: { code: string; entries: string[] };
+  /** With `engineUrns`: every resource's URN and aliases as the engine computes them. */
+  engineUrns?: EngineUrn[];
   stderr: string;
   /** Wall time of the program run in the child (require of index.ts to resolved outputs), ms. */
   wallMs?: number;
   /** Peak resident set size of the child process when the run ended, bytes. */
   maxRssBytes?: number;
+}
+
+export interface EngineUrn {
+  urn: string;
+  aliases: string[];
 }
 
 export interface RunOptions {
@@ -47,6 +54,10 @@ export interface RunOptions {
   secretKeys?: string[];
   /** Kill the child after this long (default 10 minutes; benchmarks of big organizations take longer). */
   timeoutMs?: number;
+  /** A program to run instead of index.ts (absolute path), under the same config and mocks. */
+  program?: string;
+  /** Record URNs and aliases as the engine computes them (run.engineUrns). */
+  engineUrns?: boolean;
 }
 
 /**
@@ -107,6 +118,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       callerAccountId: opts.callerAccountId ?? HUB_ACCOUNT,
       stackOutputs: opts.stackOutputs ?? {},
       lightweight: opts.lightweight,
+      program: opts.program,
+      engineUrns: opts.engineUrns,
     },
     { env: opts.env, timeoutMs: opts.timeoutMs },
   );

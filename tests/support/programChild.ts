@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { applyProjectConfig, loadProject, loadStackFile, type ResolvedConfig } from "../../common/cliConfig";
 import { runChild, writeChildResult } from "./childResult";
-import type { RecordedResource } from "./program";
+import type { EngineUrn, RecordedResource } from "./program";
 import { testDecrypt } from "./stackFile";
 
 interface ChildInput {
@@ -16,6 +16,10 @@ interface ChildInput {
   outFile: string;
   /** Skip reading asset contents (for large scale runs). */
   lightweight?: boolean;
+  /** The program to run instead of index.ts (a module exporting one, as index.ts does). */
+  program?: string;
+  /** Record each resource's URN and aliases as the engine computes them (see EngineUrn). */
+  engineUrns?: boolean;
 }
 
 const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
@@ -32,6 +36,45 @@ const resources: RecordedResource[] = [];
 const invokes: { token: string; inputs: unknown }[] = [];
 let notifier: { code: string; entries: string[] } | undefined;
 const pending: Promise<unknown>[] = [];
+const engineUrns: EngineUrn[] = [];
+const engineUrnOf = new Map<pulumi.Resource, pulumi.Output<string>>();
+
+/**
+ * The URN the engine gives a resource, and those of its aliases, built as the SDK builds them
+ * (createUrn) from the parent's engine URN: the mock monitor's URNs prefix the stack's type and only
+ * the parent's own type, the engine's no stack and the whole chain of parent types.
+ */
+function recordEngineUrn(args: pulumi.ResourceTransformationArgs): undefined {
+  const { type, name, opts } = args;
+  // The stack itself is never transformed: its own URN is what createUrn expects of it.
+  const parentUrn = (p: pulumi.Resource | pulumi.Input<string> | undefined) =>
+    p !== undefined && pulumi.Resource.isInstance(p) ? (engineUrnOf.get(p) ?? p) : p;
+  const urn = pulumi.createUrn(name, type, parentUrn(opts.parent));
+  engineUrnOf.set(args.resource, urn);
+  const aliasUrn = (alias: pulumi.Input<string | pulumi.Alias>) =>
+    pulumi
+      .output(alias)
+      .apply((a) =>
+        typeof a === "string"
+          ? a
+          : pulumi.createUrn(
+              a.name ?? name,
+              a.type ?? type,
+              parentUrn("parent" in a ? a.parent : opts.parent),
+              a.project,
+              a.stack,
+            ),
+      );
+  pending.push(
+    new Promise<void>((resolve) =>
+      pulumi.all([urn, pulumi.all((opts.aliases ?? []).map(aliasUrn))]).apply(([u, aliases]) => {
+        engineUrns.push({ urn: u, aliases });
+        resolve();
+      }),
+    ),
+  );
+  return undefined;
+}
 
 function accountOf(provider: string | undefined): string {
   const m = /account-(\d{12})/.exec(provider ?? "");
@@ -169,8 +212,15 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {};
   const started = performance.now();
   try {
-    const program = require(path.join(repo, "index.ts")) as () => Promise<Record<string, unknown>>;
-    const exported = await program();
+    const program = require(input.program ?? path.join(repo, "index.ts")) as () => Promise<
+      Record<string, unknown>
+    >;
+    const exported = input.engineUrns
+      ? await pulumi.runtime.runInPulumiStack(() => {
+          pulumi.runtime.registerStackTransformation(recordEngineUrn);
+          return program();
+        })
+      : await program();
     const outputs = await new Promise<unknown>((resolve) => pulumi.output(exported).apply(resolve));
     await pulumi.runtime.disconnect();
     await Promise.all(pending);
@@ -187,6 +237,7 @@ async function main(): Promise<void> {
   result.resources = resources;
   result.invokes = invokes;
   result.notifier = notifier;
+  if (input.engineUrns) result.engineUrns = engineUrns;
   // For benchmarks: the program run (require of index.ts to resolved outputs), and the peak RSS so far.
   writeChildResult(input.outFile, result, started);
 }
