@@ -61,6 +61,33 @@ describe("bench report verdicts", () => {
   });
 });
 
+describe("spoke vs baseline verdicts", () => {
+  const results = (accounts: number, programMs: number, programRss: number): Results => {
+    const m = { resources: 36 * accounts, wallMs: 1000, maxRssBytes: 1000 };
+    const program = { ...m, accounts, covered: accounts, regions: 17, byType: {}, processMs: 1 };
+    const p = { started: "2026-11-21T00:00:00.000Z", command: "c", revision: "r", machine: "m", node: "n" };
+    return {
+      version: 1,
+      scaling: {
+        ...p,
+        repeats: 1,
+        heapMb: 1,
+        rows: [
+          { accounts, program: [{ ...program, wallMs: programMs, maxRssBytes: programRss }], baseline: [m] },
+        ],
+      },
+    };
+  };
+  const verdicts = (r: Results): string[] =>
+    ["Spoke program time", "Spoke program peak RSS"].map((f) => summaryRow(renderReport(r), f)[3] as string);
+
+  it("holds the program to 1.2x the baseline's time and at most its memory from 100 accounts on", () => {
+    expect(verdicts(results(100, 1200, 1000))).toEqual(["PASS", "PASS"]);
+    expect(verdicts(results(300, 1210, 1001))).toEqual(["**FAIL**", "**FAIL**"]);
+    expect(verdicts(results(10, 1500, 1500))).toEqual(["n/a", "n/a"]);
+  });
+});
+
 describe("notifier archive breakdown", () => {
   it("attributes the bundle to handler modules only, with no third-party code inside", () => {
     const shares = archiveModules(path.join(__dirname, ".."));
