@@ -1,6 +1,8 @@
 // StateStore on one DynamoDB table (pk, sk strings; TTL attribute expiresAt). Conditional writes make
-// claims and bucket closing safe across concurrent notifier invocations. The SDK is required lazily
-// (the Lambda runtime provides it). No Pulumi imports: serialized into the Lambda.
+// claims and bucket closing safe across concurrent notifier invocations; a held event's digest entry
+// lives in its bucket's item, so holding it and the flush's closing are one atomic write each. The
+// SDK is required lazily (the Lambda runtime provides it). No Pulumi imports: serialized into the
+// Lambda.
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DigestEntry } from "./digest";
 import {
@@ -9,7 +11,7 @@ import {
   ROOT_SESSION_TTL_SECONDS,
   SIGN_IN_FAILURE_TTL_SECONDS,
   timeKey,
-  type BucketState,
+  type BucketRef,
   type RootSession,
   type StateStore,
 } from "./stateStore";
@@ -18,7 +20,10 @@ type Item = Record<string, AttributeValue>;
 const S = (v: string): AttributeValue => ({ S: v });
 const N = (v: number): AttributeValue => ({ N: String(v) });
 const TRUE: AttributeValue = { BOOL: true };
+const FALSE: AttributeValue = { BOOL: false };
 const ONE = "-";
+/** Digest entries are attributes of the bucket item, named by event key. */
+const ENTRY = "e#";
 
 function expiry(nowMs: number, ttlSeconds: number): AttributeValue {
   return N(Math.floor(nowMs / 1000) + ttlSeconds);
@@ -28,108 +33,124 @@ function isConditionFailure(err: unknown): boolean {
   return err instanceof Error && err.name === "ConditionalCheckFailedException";
 }
 
-function bucketState(item: Item | undefined): BucketState {
-  return {
-    closed: item?.closed?.BOOL === true,
-    scheduled: item?.scheduled?.BOOL === true,
-    sent: item?.sent?.BOOL === true,
-  };
+/** Runs a conditional write: the attributes it returned when it was applied, undefined when its condition failed. */
+async function applied(write: Promise<{ Attributes?: Item }>): Promise<Item | undefined> {
+  try {
+    return (await write).Attributes ?? {};
+  } catch (err) {
+    if (isConditionFailure(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The digest entries of a bucket item, in event-key order (the flush sorts them by time). */
+function entriesOf(item: Item): DigestEntry[] {
+  return Object.keys(item)
+    .filter((k) => k.startsWith(ENTRY))
+    .sort()
+    .map((k) => JSON.parse(item[k]?.S ?? "{}") as DigestEntry);
 }
 
 export function createDynamoStore(tableName: string, client: DynamoDBClient): StateStore {
   const sdk = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+  const TableName = tableName;
   const key = (pk: string, sk = ONE): Item => ({ pk: S(pk), sk: S(sk) });
-  const bucketKey = (acct: string, b: number) => key(`bucket#${acct}#${b}`);
+  const eventItem = (eventKey: string) => key(`event#${eventKey}`);
+  const bucketPk = (r: BucketRef) => `bucket#${r.accountId}#${r.bucket}`;
+  const bucketKey = (r: BucketRef) => key(bucketPk(r));
+  const activityKey = (acct: string) => key(`activity#${acct}`);
   const sessionKey = (accessKeyId: string) => key(`root-session#${accessKeyId}`);
-  const update = (k: Item, expr: string, values?: Item) =>
+  const opts = (signal: AbortSignal | undefined) => ({ abortSignal: signal });
+  const update = (
+    Key: Item,
+    UpdateExpression: string,
+    values: Item,
+    signal: AbortSignal | undefined,
+    more: Record<string, unknown> = {},
+  ) =>
     client.send(
       new sdk.UpdateItemCommand({
-        TableName: tableName,
-        Key: k,
-        UpdateExpression: expr,
-        ...(values ? { ExpressionAttributeValues: values } : {}),
+        TableName,
+        Key,
+        UpdateExpression,
+        ExpressionAttributeValues: values,
+        ...more,
       }),
+      opts(signal),
     );
-  /** A bucket item, read consistently (the storm-control decisions depend on the latest write). */
-  const getBucket = async (acct: string, b: number): Promise<Item | undefined> =>
-    (
-      await client.send(
-        new sdk.GetItemCommand({ TableName: tableName, Key: bucketKey(acct, b), ConsistentRead: true }),
-      )
-    ).Item;
-  /** Every page of a consistent query on one partition, handed to `page` in order. */
-  const queryAll = async (
-    input: { KeyConditionExpression: string; ExpressionAttributeValues: Item; Select?: "COUNT" },
-    page: (out: { Count?: number; Items?: Item[] }) => void,
-  ): Promise<void> => {
-    let start: Item | undefined;
-    do {
-      const out = await client.send(
-        new sdk.QueryCommand({
-          TableName: tableName,
-          ...input,
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      page(out);
-      start = out.LastEvaluatedKey;
-    } while (start);
-  };
+
+  /** Sets a flag (done, scheduled, sent) on an item. */
+  const flag = (Key: Item, name: string, signal: AbortSignal | undefined) =>
+    update(Key, `SET ${name} = :yes`, { ":yes": TRUE }, signal);
 
   return {
-    async claimEvent(eventKey, nowMs, staleBeforeMs) {
-      try {
-        await client.send(
+    async claimEvent(eventKey, nowMs, staleBeforeMs, held, signal) {
+      const old = await applied(
+        client.send(
           new sdk.PutItemCommand({
-            TableName: tableName,
+            TableName,
             Item: {
-              ...key(`event#${eventKey}`),
+              ...eventItem(eventKey),
               claimedAt: N(nowMs),
-              done: { BOOL: false },
+              done: FALSE,
               expiresAt: expiry(nowMs, EVENT_TTL_SECONDS),
+              ...(held ? { heldIn: S(bucketPk(held)) } : {}),
             },
             ConditionExpression: "attribute_not_exists(pk) OR (done = :no AND claimedAt < :stale)",
-            ExpressionAttributeValues: { ":no": { BOOL: false }, ":stale": N(staleBeforeMs) },
+            ExpressionAttributeValues: { ":no": FALSE, ":stale": N(staleBeforeMs) },
+            ReturnValues: "ALL_OLD",
           }),
+          opts(signal),
+        ),
+      );
+      if (!old) return "duplicate";
+      // A stale claim of an event that was held for a digest: its entry there means it was notified.
+      const was = old.heldIn?.S;
+      if (was) {
+        const out = await client.send(
+          new sdk.GetItemCommand({ TableName, Key: key(was), ConsistentRead: true }),
+          opts(signal),
         );
-        return "claimed";
-      } catch (err) {
-        if (isConditionFailure(err)) return "duplicate";
-        throw err;
+        if (out.Item?.[ENTRY + eventKey]) {
+          await flag(eventItem(eventKey), "done", signal);
+          return "duplicate";
+        }
       }
+      return "claimed";
     },
-    async markEventDone(eventKey) {
-      await update(key(`event#${eventKey}`), "SET done = :yes", { ":yes": TRUE });
+    async markEventDone(eventKey, signal) {
+      await flag(eventItem(eventKey), "done", signal);
     },
-    async releaseEvent(eventKey) {
-      try {
-        await client.send(
+    async releaseEvent(eventKey, signal) {
+      await applied(
+        client.send(
           new sdk.DeleteItemCommand({
-            TableName: tableName,
-            Key: key(`event#${eventKey}`),
+            TableName,
+            Key: eventItem(eventKey),
             ConditionExpression: "done = :no",
-            ExpressionAttributeValues: { ":no": { BOOL: false } },
+            ExpressionAttributeValues: { ":no": FALSE },
           }),
-        );
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
+          opts(signal),
+        ),
+      );
     },
-    async recordSignInFailure(accountId, eventKey, atMs, fromMs) {
+    async recordSignInFailure(accountId, eventKey, atMs, fromMs, signal) {
       const pk = `signin-failures#${accountId}`;
       await client.send(
         new sdk.PutItemCommand({
-          TableName: tableName,
+          TableName,
           Item: {
             ...key(pk, `${timeKey(atMs)}#${eventKey}`),
             expiresAt: expiry(atMs, SIGN_IN_FAILURE_TTL_SECONDS),
           },
         }),
+        opts(signal),
       );
       let count = 0;
-      await queryAll(
+      const pages = sdk.paginateQuery(
+        { client },
         {
+          TableName,
           KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
           ExpressionAttributeValues: {
             ":pk": S(pk),
@@ -137,117 +158,84 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
             ":hi": S(`${timeKey(atMs)}#\uffff`),
           },
           Select: "COUNT",
+          ConsistentRead: true,
         },
-        (out) => (count += out.Count ?? 0),
+        opts(signal),
       );
+      for await (const page of pages) count += page.Count ?? 0;
       return count;
     },
-    async bumpBucket(accountId, bucket, nowMs) {
-      try {
-        const out = await client.send(
-          new sdk.UpdateItemCommand({
-            TableName: tableName,
-            Key: bucketKey(accountId, bucket),
-            UpdateExpression: "ADD n :one SET expiresAt = :exp",
-            ConditionExpression: "attribute_not_exists(closed)",
-            ExpressionAttributeValues: { ":one": N(1), ":exp": expiry(nowMs, BUCKET_TTL_SECONDS) },
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-        return { n: Number(out.Attributes?.n?.N ?? "1"), closed: false };
-      } catch (err) {
-        if (isConditionFailure(err)) return { n: 0, closed: true };
-        throw err;
-      }
-    },
-    async bucketCount(accountId, bucket) {
-      return Number((await getBucket(accountId, bucket))?.n?.N ?? "0");
-    },
-    async bucketState(accountId, bucket) {
-      return bucketState(await getBucket(accountId, bucket));
-    },
-    async addDigestEntry(accountId, bucket, e, nowMs) {
-      await client.send(
-        new sdk.PutItemCommand({
-          TableName: tableName,
-          Item: {
-            ...key(`digest#${accountId}#${bucket}`, e.eventId),
-            name: S(e.name),
-            time: S(e.time),
-            region: S(e.region),
-            result: S(e.result),
-            severity: S(e.severity),
-            expiresAt: expiry(nowMs, BUCKET_TTL_SECONDS),
-          },
-        }),
+    async noteActivity(accountId, bucket, nowMs, signal) {
+      const out = await update(
+        activityKey(accountId),
+        "SET lastBucket = :b, expiresAt = :exp",
+        { ":b": N(bucket), ":exp": expiry(nowMs, BUCKET_TTL_SECONDS) },
+        signal,
+        { ReturnValues: "UPDATED_OLD" },
       );
+      const last = out.Attributes?.lastBucket?.N;
+      return last === undefined ? undefined : Number(last);
     },
-    async markScheduled(accountId, bucket) {
-      await update(bucketKey(accountId, bucket), "SET scheduled = :yes", { ":yes": TRUE });
+    async holdForDigest(ref, eventKey, entry, nowMs, signal) {
+      const old = await applied(
+        update(
+          bucketKey(ref),
+          "SET #e = :e, expiresAt = :exp, scheduled = if_not_exists(scheduled, :no)",
+          { ":e": S(JSON.stringify(entry)), ":exp": expiry(nowMs, BUCKET_TTL_SECONDS), ":no": FALSE },
+          signal,
+          {
+            ExpressionAttributeNames: { "#e": ENTRY + eventKey },
+            ConditionExpression: "attribute_not_exists(closed)",
+            ReturnValues: "UPDATED_OLD",
+          },
+        ),
+      );
+      return { closed: !old, scheduled: old?.scheduled?.BOOL === true };
     },
-    async claimFlush(accountId, bucket, nowMs, staleBeforeMs) {
-      try {
-        await client.send(
-          new sdk.UpdateItemCommand({
-            TableName: tableName,
-            Key: bucketKey(accountId, bucket),
-            UpdateExpression: "SET closed = :yes, flushingAt = :now, expiresAt = :exp",
+    async markScheduled(ref, signal) {
+      await flag(bucketKey(ref), "scheduled", signal);
+    },
+    async claimFlush(ref, nowMs, staleBeforeMs, signal) {
+      const item = await applied(
+        update(
+          bucketKey(ref),
+          "SET closed = :yes, flushingAt = :now, expiresAt = :exp",
+          {
+            ":yes": TRUE,
+            ":now": N(nowMs),
+            ":stale": N(staleBeforeMs),
+            ":exp": expiry(nowMs, BUCKET_TTL_SECONDS),
+          },
+          signal,
+          {
             ConditionExpression:
               "attribute_not_exists(sent) AND (attribute_not_exists(flushingAt) OR flushingAt < :stale)",
-            ExpressionAttributeValues: {
-              ":yes": TRUE,
-              ":now": N(nowMs),
-              ":stale": N(staleBeforeMs),
-              ":exp": expiry(nowMs, BUCKET_TTL_SECONDS),
-            },
-          }),
-        );
-        return "go";
-      } catch (err) {
-        if (isConditionFailure(err)) return "skip";
-        throw err;
-      }
-    },
-    async digestEntries(accountId, bucket) {
-      const entries: DigestEntry[] = [];
-      await queryAll(
-        {
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": S(`digest#${accountId}#${bucket}`) },
-        },
-        (out) => {
-          for (const it of out.Items ?? []) {
-            entries.push({
-              eventId: it.sk?.S ?? "",
-              name: it.name?.S ?? "",
-              time: it.time?.S ?? "",
-              region: it.region?.S ?? "",
-              result: it.result?.S ?? "",
-              severity: (it.severity?.S ?? "medium") as DigestEntry["severity"],
-            });
-          }
-        },
+            ReturnValues: "ALL_NEW",
+          },
+        ),
       );
-      return entries;
+      return item ? entriesOf(item) : "skip";
     },
-    async markBucketSent(accountId, bucket) {
-      await update(bucketKey(accountId, bucket), "SET sent = :yes", { ":yes": TRUE });
+    async markBucketSent(ref, signal) {
+      await flag(bucketKey(ref), "sent", signal);
     },
-    async putRootSession(accessKeyId, s, nowMs) {
+    async putRootSession(accessKeyId, s, nowMs, signal) {
       await client.send(
         new sdk.PutItemCommand({
-          TableName: tableName,
+          TableName,
           Item: {
             ...sessionKey(accessKeyId),
             session: S(JSON.stringify(s)),
             expiresAt: expiry(nowMs, ROOT_SESSION_TTL_SECONDS),
           },
         }),
+        opts(signal),
       );
     },
-    async getRootSession(accessKeyId) {
+    async getRootSession(accessKeyId, signal) {
       const out = await client.send(
-        new sdk.GetItemCommand({ TableName: tableName, Key: sessionKey(accessKeyId), ConsistentRead: true }),
+        new sdk.GetItemCommand({ TableName, Key: sessionKey(accessKeyId), ConsistentRead: true }),
+        opts(signal),
       );
       const json = out.Item?.session?.S;
       return json ? (JSON.parse(json) as RootSession) : undefined;

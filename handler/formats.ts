@@ -2,7 +2,7 @@
 // email-json, https = chat card) and incoming-webhook bodies. Keeps the whole SNS message under the
 // limit by rebuilding with smaller caps. No Pulumi imports: serialized into the Lambda.
 import { FULL_CAPS, scaleCaps, type Alert, type Caps } from "./message";
-import { utf8Bytes, wellFormed } from "./text";
+import { utf8Bytes } from "./text";
 
 /** SNS takes 256 KiB per message, attributes included; our attributes stay well under 16 KB. */
 export const SNS_MESSAGE_BUDGET_BYTES = 240_000;
@@ -48,9 +48,12 @@ export function chatCard(a: Alert): Record<string, unknown> {
   };
 }
 
-/** JSON text in which no string holds a lone surrogate (SNS and the SDK cannot carry one). */
+/**
+ * JSON text in which no string holds a lone surrogate: JSON.parse turns a "\\ud800" escape into one,
+ * and the SDK's query-protocol encoder throws "URI malformed" on it, on every retry.
+ */
 function json(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "string" ? wellFormed(x) : x));
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "string" ? x.toWellFormed() : x));
 }
 
 /** The MessageStructure "json" document: one string per protocol, `default` required. */

@@ -6,11 +6,11 @@
 //  - endpoints are never hard-coded: the SDK honours AWS_ENDPOINT_URL_<SERVICE>;
 //  - the webhook URL is never in the code or the environment: only the name of the SSM parameter
 //    that holds it, read at run time.
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { SQSBatchResponse } from "aws-lambda";
 import {
   ORGANIZATIONS_CONNECTION_TIMEOUT_MS,
   ORGANIZATIONS_MAX_ATTEMPTS,
@@ -26,14 +26,13 @@ import {
 import { createDynamoStore } from "./dynamoStore";
 import { WEBHOOK_FORMATS, type WebhookFormat } from "./formats";
 import { emf } from "./metrics";
-import { createNotifier, type NameCache, type PublishInput, type SqsBatchResponse } from "./notifier";
+import { createNotifier, type NameCache, type PublishInput } from "./notifier";
 import type { StateStore } from "./stateStore";
 
 /** Container-lifetime state, filled lazily. A plain object: it serializes as written. */
 const state: {
   sns?: SNSClient;
   org?: OrganizationsClient;
-  ddb?: DynamoDBClient;
   sqs?: SQSClient;
   ssm?: SSMClient;
   store?: StateStore;
@@ -113,14 +112,13 @@ async function describeAccountName(accountId: string, signal?: AbortSignal): Pro
 function stateStore(tableName: string): StateStore {
   if (!state.store) {
     const sdk = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
-    state.ddb = new sdk.DynamoDBClient(stateClientConfig());
-    state.store = createDynamoStore(tableName, state.ddb);
+    state.store = createDynamoStore(tableName, new sdk.DynamoDBClient(stateClientConfig()));
   }
   return state.store;
 }
 
 function flushScheduler(queueUrl: string) {
-  return async (request: unknown, delaySeconds: number): Promise<void> => {
+  return async (request: unknown, delaySeconds: number, signal?: AbortSignal): Promise<void> => {
     const sdk = require("@aws-sdk/client-sqs") as typeof import("@aws-sdk/client-sqs");
     if (!state.sqs) state.sqs = new sdk.SQSClient(stateClientConfig());
     await state.sqs.send(
@@ -129,6 +127,7 @@ function flushScheduler(queueUrl: string) {
         MessageBody: JSON.stringify(request),
         DelaySeconds: Math.max(0, Math.min(900, delaySeconds)),
       }),
+      { abortSignal: signal },
     );
   };
 }
@@ -186,7 +185,7 @@ function env(name: string): string | undefined {
  * then dead-lettered). A bare EventBridge envelope (direct invoke, replay) is processed too, and a
  * failed publish then throws. Keep the two parameters: the serialized handler keeps its arity.
  */
-export async function handler(event: unknown, _context?: unknown): Promise<SqsBatchResponse | void> {
+export async function handler(event: unknown, _context?: unknown): Promise<SQSBatchResponse | void> {
   const topicArn = env("TOPIC_ARN");
   if (topicArn === undefined) {
     throw new Error(

@@ -1,15 +1,11 @@
 // The notifier's shared state (one DynamoDB table on AWS): which event IDs were already notified,
-// failed root sign-ins per account, and storm-control buckets with their digest entries. Every item
-// expires (TTL), so state cannot grow without bound. Any failure here makes the notifier send the
-// alert anyway: a duplicate beats a miss. No Pulumi imports: serialized into the Lambda.
+// failed root sign-ins per account, each account's latest minute of root activity, and storm-control
+// buckets with their digest entries. Every item expires (TTL), so state cannot grow without bound.
+// Any failure here makes the notifier send the alert anyway: a duplicate beats a miss. Every call
+// takes the deadline's signal: once it fires, the call stops and writes nothing more.
+// No Pulumi imports: serialized into the Lambda.
+import { isAccountId } from "../common/awsNames";
 import type { DigestEntry } from "./digest";
-import { isAccountId } from "./text";
-
-export interface BucketState {
-  closed: boolean;
-  scheduled: boolean;
-  sent: boolean;
-}
 
 /** Who opened a root session with AssumeRoot: kept under the session's access key for attribution. */
 export interface RootSession {
@@ -19,33 +15,71 @@ export interface RootSession {
   at?: string | undefined;
 }
 
+/** Where a held event's digest entry lives: its account's bucket. */
+export interface BucketRef {
+  accountId: string;
+  bucket: number;
+}
+
+type Signal = AbortSignal | undefined;
+
 export interface StateStore {
   /**
-   * Claims an event for notification. "duplicate" when it was already notified, or is being handled
-   * by another invocation right now (a claim younger than `staleBeforeMs` is respected).
+   * Claims an event for notification. "duplicate" when it was already notified (published, or held
+   * in the digest of `held`'s bucket), or is being handled by another invocation right now (a claim
+   * younger than `staleBeforeMs` is respected). `held` is where its entry would go if it is held.
    */
-  claimEvent(key: string, nowMs: number, staleBeforeMs: number): Promise<"claimed" | "duplicate">;
-  /** The event is notified (published, or stored in a scheduled digest). */
-  markEventDone(key: string): Promise<void>;
+  claimEvent(
+    key: string,
+    nowMs: number,
+    staleBeforeMs: number,
+    held: BucketRef | undefined,
+    signal?: Signal,
+  ): Promise<"claimed" | "duplicate">;
+  /** The event was published. (A held event needs no mark: its digest entry is the proof.) */
+  markEventDone(key: string, signal?: Signal): Promise<void>;
   /** Notification failed: drop the claim so the redelivery is not taken for a duplicate. */
-  releaseEvent(key: string): Promise<void>;
+  releaseEvent(key: string, signal?: Signal): Promise<void>;
   /** Records a failed sign-in (idempotent per event key); returns the failures in [from, to]. */
-  recordSignInFailure(accountId: string, eventKey: string, atMs: number, fromMs: number): Promise<number>;
-  /** Counts an event in an account's minute bucket. `closed` when its digest is already being sent. */
-  bumpBucket(accountId: string, bucket: number, nowMs: number): Promise<{ n: number; closed: boolean }>;
-  bucketCount(accountId: string, bucket: number): Promise<number>;
-  bucketState(accountId: string, bucket: number): Promise<BucketState>;
-  addDigestEntry(accountId: string, bucket: number, entry: DigestEntry, nowMs: number): Promise<void>;
-  markScheduled(accountId: string, bucket: number): Promise<void>;
+  recordSignInFailure(
+    accountId: string,
+    eventKey: string,
+    atMs: number,
+    fromMs: number,
+    signal?: Signal,
+  ): Promise<number>;
+  /** Notes root activity in the account's `bucket`; returns the bucket noted before, if any. */
+  noteActivity(
+    accountId: string,
+    bucket: number,
+    nowMs: number,
+    signal?: Signal,
+  ): Promise<number | undefined>;
   /**
-   * Closes the bucket to new entries and claims the sending of its digest. "skip" when the digest
-   * was sent, or another flush is sending it right now (a claim younger than `staleBeforeMs`).
+   * Holds an event for its bucket's digest, atomically with the flush's closing: `closed` when the
+   * digest is already being sent (the entry was not stored), `scheduled` when a flush was scheduled.
    */
-  claimFlush(accountId: string, bucket: number, nowMs: number, staleBeforeMs: number): Promise<"go" | "skip">;
-  digestEntries(accountId: string, bucket: number): Promise<DigestEntry[]>;
-  markBucketSent(accountId: string, bucket: number): Promise<void>;
-  putRootSession(accessKeyId: string, session: RootSession, nowMs: number): Promise<void>;
-  getRootSession(accessKeyId: string): Promise<RootSession | undefined>;
+  holdForDigest(
+    ref: BucketRef,
+    eventKey: string,
+    entry: DigestEntry,
+    nowMs: number,
+    signal?: Signal,
+  ): Promise<{ closed: boolean; scheduled: boolean }>;
+  markScheduled(ref: BucketRef, signal?: Signal): Promise<void>;
+  /**
+   * Closes the bucket to new entries and claims the sending of its digest: its entries, or "skip"
+   * when the digest was sent, or another flush is sending it (a claim younger than `staleBeforeMs`).
+   */
+  claimFlush(
+    ref: BucketRef,
+    nowMs: number,
+    staleBeforeMs: number,
+    signal?: Signal,
+  ): Promise<DigestEntry[] | "skip">;
+  markBucketSent(ref: BucketRef, signal?: Signal): Promise<void>;
+  putRootSession(accessKeyId: string, session: RootSession, nowMs: number, signal?: Signal): Promise<void>;
+  getRootSession(accessKeyId: string, signal?: Signal): Promise<RootSession | undefined>;
 }
 
 /** How long each kind of item lives (DynamoDB TTL). */
@@ -75,10 +109,8 @@ export function timeKey(ms: number): string {
 }
 
 /** The body of the delayed SQS message that tells the notifier to send a bucket's digest. */
-export interface FlushRequest {
+export interface FlushRequest extends BucketRef {
   rootActivityMonitor: "digest-flush";
-  accountId: string;
-  bucket: number;
 }
 
 export function isFlushRequest(v: unknown): v is FlushRequest {

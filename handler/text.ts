@@ -2,9 +2,7 @@
 // UTF-8 byte caps. No Pulumi imports: serialized into the Lambda.
 
 /** An AWS account ID: exactly 12 digits. Anything else from an event is not used as one. */
-export function isAccountId(v: unknown): v is string {
-  return typeof v === "string" && /^\d{12}$/.test(v);
-}
+export { isAccountId } from "../common/awsNames";
 
 /** SNS rejects subjects of 100 characters or more. */
 export const SNS_SUBJECT_MAX_CHARS = 99;
@@ -20,14 +18,8 @@ export function utf8Bytes(s: string): number {
 /** The longest prefix of `s` that is at most `maxBytes` in UTF-8, never splitting a character. */
 export function truncateUtf8(s: string, maxBytes: number): string {
   if (maxBytes <= 0) return "";
-  if (utf8Bytes(s) <= maxBytes) return s;
-  let out = Buffer.from(s, "utf8").subarray(0, maxBytes).toString("utf8");
-  // A character cut in half decodes as U+FFFD (3 bytes): drop it, and anything still over the cap.
-  while (out.length > 0 && (out.endsWith("\uFFFD") || utf8Bytes(out) > maxBytes)) out = out.slice(0, -1);
-  // Never leave half of a surrogate pair.
-  const last = out.charCodeAt(out.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
-  return out;
+  // encodeInto stops before the first character that does not fit whole.
+  return s.slice(0, new TextEncoder().encodeInto(s, new Uint8Array(maxBytes)).read);
 }
 
 /**
@@ -41,15 +33,6 @@ export function capBytes(s: string, maxBytes: number): string {
   const room = Math.max(0, maxBytes - utf8Bytes(marker(maxBytes)));
   const head = truncateUtf8(s, room);
   return head + marker(utf8Bytes(head));
-}
-
-// A lone UTF-16 surrogate (JSON.parse turns a "\\ud800" escape into one) has no UTF-8 encoding: the SDK's
-// query-protocol encoder throws "URI malformed" on it, so a publish carrying one fails on every retry.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** `s` with every lone surrogate replaced by U+FFFD (same UTF-8 size, so byte caps still hold). */
-export function wellFormed(s: string): string {
-  return s.replace(LONE_SURROGATE, "\ufffd");
 }
 
 // Control characters (C0, DEL, C1), line/paragraph separators, and bidi controls that could make a

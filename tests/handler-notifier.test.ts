@@ -553,10 +553,9 @@ describe("account-name lookup beside the state store", () => {
   function store(claimMs: number, bucketCount: number): StateStore {
     const now: Partial<StateStore> = {
       claimEvent: () => after(claimMs, "claimed" as const),
-      bumpBucket: async () => ({ n: bucketCount, closed: false }),
-      bucketCount: async () => 0,
-      addDigestEntry: async () => undefined,
-      bucketState: async () => ({ closed: false, scheduled: true, sent: false }),
+      // A count above 1: the account was active in this bucket already, so the event is held.
+      noteActivity: async (_account, bucket) => (bucketCount > 1 ? bucket : undefined),
+      holdForDigest: async () => ({ closed: false, scheduled: true }),
       markEventDone: async () => undefined,
       releaseEvent: async () => undefined,
     };

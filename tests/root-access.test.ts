@@ -30,7 +30,7 @@ function memoryStore(over: Partial<StateStore> = {}): StateStore & { sessions: M
     claimEvent: async () => "claimed",
     markEventDone: async () => undefined,
     releaseEvent: async () => undefined,
-    bumpBucket: async () => ({ n: 1, closed: false }),
+    noteActivity: async () => undefined,
     putRootSession: async (key, s) => void sessions.set(key, JSON.parse(JSON.stringify(s))),
     getRootSession: async (key) => sessions.get(key),
     ...over,

@@ -1,0 +1,120 @@
+// One root event, from decision to alert: the account names and the root-session attribution run
+// beside the router's state phase, then the alert is published (unless it is a duplicate or held
+// for a digest) and its claim settled. No Pulumi imports: serialized into the Lambda.
+import type { AccountNames } from "./accountNames";
+import { STATE_PHASE_CAP_MS } from "./budget";
+import { readPartial, type RootEventFacts } from "./classify";
+import { errorText, withDeadline } from "./deadline";
+import type { Kit } from "./deps";
+import { buildAlert, buildUnreadableAlert, rawText } from "./message";
+import type { Publisher } from "./publisher";
+import type { Router } from "./router";
+import type { SeverityVerdict } from "./severity";
+import type { RootSession } from "./stateStore";
+
+export type RootAlerter = (
+  f: RootEventFacts,
+  initial: SeverityVerdict,
+  base: Record<string, unknown>,
+  payload: unknown,
+  sqsMessageId: string | undefined,
+) => Promise<void>;
+
+export function createRootAlerter(
+  kit: Kit,
+  accountName: AccountNames,
+  router: Router,
+  publish: Publisher,
+): RootAlerter {
+  const { deps, now } = kit;
+  const cap = deps.statePhaseCapMs ?? STATE_PHASE_CAP_MS;
+
+  /**
+   * Attribution of root sessions. A successful AssumeRoot records who opened the session under its
+   * access key; a root-session event looks its key up. Runs beside the state phase, within the same
+   * cap; a failure or a miss only leaves the alert unattributed.
+   */
+  async function rootSession(
+    f: RootEventFacts,
+    base: Record<string, unknown>,
+  ): Promise<RootSession | undefined> {
+    const store = deps.store;
+    const put = f.access === "assume-root" && !f.failed;
+    const key = put ? f.issuedKey : f.access === "root-session" ? f.accessKeyId : undefined;
+    if (!store || !key) return undefined;
+    const session: RootSession = {
+      by: f.arn,
+      taskPolicy: f.taskPolicy,
+      targetAccount: f.targetAccount,
+      at: f.eventTime,
+    };
+    try {
+      return await withDeadline(cap, "state store", async (signal) =>
+        put
+          ? void (await store.putRootSession(key, session, now().getTime(), signal))
+          : store.getRootSession(key, signal),
+      );
+    } catch (err) {
+      kit.stateFailed(base, "root session attribution failed", err);
+      return undefined;
+    }
+  }
+
+  return async (f, initial, base, payload, sqsMessageId) => {
+    // The name lookup overlaps the state store's round trips (a cold container pays both). It never
+    // rejects, and every path awaits it: a request left pending would be frozen with the container.
+    const naming = accountName(f.accountId);
+    const targetNaming = f.access === "assume-root" ? accountName(f.targetAccount) : undefined;
+    const attributing = rootSession(f, base);
+    const r = await router.route(f, initial, base);
+    const settled = () => Promise.all([naming, targetNaming, attributing]);
+    if (r.route === "duplicate") {
+      kit.metric("DuplicatesSuppressed");
+      kit.log({ ...base, level: "info", msg: "duplicate delivery; already notified" });
+      await settled();
+      return;
+    }
+    if (r.route === "digested") {
+      kit.metric("Alerts", { severity: r.verdict.severity, accountId: f.accountId, eventName: f.eventName });
+      kit.log({
+        ...base,
+        level: "info",
+        msg: "held for the account's digest",
+        bucket: r.bucket,
+        severity: r.verdict.severity,
+      });
+      await settled();
+      return;
+    }
+    const verdict = r.verdict;
+    const [name, target, session] = await settled();
+    const ctx = { ...(target ? { target } : {}), session };
+    try {
+      await publish(
+        (caps) => {
+          try {
+            return buildAlert(f, verdict, name, now(), caps, sqsMessageId, ctx);
+          } catch (err) {
+            // A formatting bug must not swallow a root alert: fall back to the unreadable form.
+            const problem = `internal error formatting the alert (${errorText(err)})`;
+            return buildUnreadableAlert(
+              problem,
+              readPartial(payload),
+              rawText(payload),
+              name,
+              now(),
+              caps,
+              sqsMessageId,
+            );
+          }
+        },
+        { ...base, ...(r.note ? { note: r.note } : {}) },
+      );
+    } catch (err) {
+      await router.settle(r.claimKey, false);
+      throw err;
+    }
+    kit.metric("Alerts", { severity: verdict.severity, accountId: f.accountId, eventName: f.eventName });
+    await router.settle(r.claimKey, true);
+  };
+}

@@ -1,0 +1,136 @@
+// Where a root event goes: a duplicate (already notified), on its own, or held for its account's
+// digest (storm control). Before the first publish of a burst there is one state round trip: the
+// claim, the account's activity note and (for a failed sign-in) the failure count run side by side.
+// The whole phase is capped and cancels at the cap: whatever answers later writes nothing more.
+// Any store failure sends the alert on its own: a duplicate beats a miss. No Pulumi imports:
+// serialized into the Lambda.
+import { isAccountId } from "../common/awsNames";
+import { NOTIFIER_TIMEOUT_SECONDS, STATE_DONE_CAP_MS, STATE_PHASE_CAP_MS } from "./budget";
+import type { RootEventFacts } from "./classify";
+import { withDeadline } from "./deadline";
+import type { Kit } from "./deps";
+import type { DigestEntry } from "./digest";
+import { resultOf } from "./message";
+import { escalateForFailures, SIGN_IN_FAILURE_WINDOW_MINUTES, type SeverityVerdict } from "./severity";
+import { BUCKET_MS, bucketOf, FLUSH_GRACE_SECONDS, type BucketRef } from "./stateStore";
+import { oneLine } from "./text";
+
+/** A claim older than this is taken to be from an invocation that died (twice the function timeout). */
+export const CLAIM_STALE_MS = 2 * NOTIFIER_TIMEOUT_SECONDS * 1000;
+
+/** What the state phase decided for one root event. `claimKey`: the claim to settle after the publish. */
+export type Route =
+  | { route: "alone"; verdict: SeverityVerdict; claimKey?: string; note?: string }
+  | { route: "duplicate" }
+  | { route: "digested"; bucket: number; verdict: SeverityVerdict };
+
+export interface Router {
+  route(f: RootEventFacts, initial: SeverityVerdict, base: Record<string, unknown>): Promise<Route>;
+  /** After the publish: marks the claim done, or releases it when the publish failed. Never throws. */
+  settle(key: string | undefined, published: boolean): Promise<void>;
+}
+
+/** The event's duplicate-suppression key: per account, by CloudTrail event ID (else envelope ID). */
+export function eventKey(f: RootEventFacts): string | undefined {
+  const id = f.eventId ?? f.envelopeId;
+  if (!id) return undefined;
+  return `${f.accountId ?? "unknown"}#${oneLine(id, 200)}`;
+}
+
+export function createRouter(kit: Kit): Router {
+  const { deps, now } = kit;
+  const cap = deps.statePhaseCapMs ?? STATE_PHASE_CAP_MS;
+
+  function entryOf(f: RootEventFacts, verdict: SeverityVerdict, key: string): DigestEntry {
+    return {
+      eventId: oneLine(f.eventId ?? key, 64),
+      name: oneLine(f.eventName, 100),
+      time: oneLine(f.eventTime ?? now().toISOString(), 32),
+      region: oneLine(f.region ?? "unknown", 32),
+      result: resultOf(f),
+      severity: verdict.severity,
+    };
+  }
+
+  async function route(
+    f: RootEventFacts,
+    initial: SeverityVerdict,
+    base: Record<string, unknown>,
+  ): Promise<Route> {
+    const store = deps.store;
+    const key = eventKey(f);
+    if (!store || !key) return { route: "alone", verdict: initial };
+    const schedule = deps.scheduleFlush;
+    const acct = f.accountId;
+    const t = now().getTime();
+    const bucket = bucketOf(t);
+    // Only an event of a real account, with flushes possible, can be held for a digest.
+    const ref: BucketRef | undefined =
+      isAccountId(acct) && schedule ? { accountId: acct, bucket } : undefined;
+    let claimed = false;
+    let verdict = initial;
+    const alone = (note?: string): Route => ({
+      route: "alone",
+      verdict,
+      claimKey: key,
+      ...(note ? { note } : {}),
+    });
+
+    const work = async (signal: AbortSignal): Promise<Route> => {
+      const claim = store.claimEvent(key, t, t - CLAIM_STALE_MS, ref, signal);
+      void claim.then((c) => (claimed = c === "claimed")).catch(() => undefined);
+      // Its failure matters only if the event could be held: caught here, judged below.
+      const noted = acct
+        ? store.noteActivity(acct, bucket, t, signal).catch((error: unknown) => ({ error }))
+        : undefined;
+      let failures: Promise<number> | undefined;
+      if (f.isSignIn && f.failed && acct) {
+        const at = Date.parse(f.eventTime ?? "");
+        const atMs = Number.isNaN(at) ? t : at;
+        const from = atMs - SIGN_IN_FAILURE_WINDOW_MINUTES * 60_000;
+        failures = store.recordSignInFailure(acct, key, atMs, from, signal);
+      }
+      const [claimedAs, note, count] = await Promise.all([claim, noted, failures]);
+      if (claimedAs === "duplicate") {
+        return { route: "duplicate" };
+      }
+      claimed = true;
+      if (count !== undefined) verdict = escalateForFailures(verdict, count);
+      // Critical events, and those that cannot be held, go out alone whatever the note says.
+      if (verdict.severity === "critical" || !ref || !schedule) return alone();
+      if (typeof note === "object") throw note.error;
+      // The first event of a burst: no activity in this account in this bucket or the one before.
+      if (note === undefined || note < bucket - 1) return alone();
+      // Past the cap each call below rejects at once (its signal is aborted): nothing more is written.
+      const held = await store.holdForDigest(ref, key, entryOf(f, verdict, key), t, signal);
+      if (held.closed) return alone("digest already sent");
+      if (!held.scheduled) {
+        const delay = Math.ceil(((bucket + 1) * BUCKET_MS - t) / 1000) + FLUSH_GRACE_SECONDS;
+        await schedule({ rootActivityMonitor: "digest-flush", ...ref }, delay, signal);
+        await store.markScheduled(ref, signal);
+      }
+      return { route: "digested", bucket, verdict };
+    };
+
+    try {
+      return await withDeadline(cap, "state store", work);
+    } catch (err) {
+      kit.stateFailed(base, "state store failed; sending the alert on its own", err);
+      return claimed ? alone() : { route: "alone", verdict };
+    }
+  }
+
+  async function settle(key: string | undefined, published: boolean): Promise<void> {
+    const store = deps.store;
+    if (!store || !key) return;
+    try {
+      await withDeadline(STATE_DONE_CAP_MS, "state store", (signal) =>
+        published ? store.markEventDone(key, signal) : store.releaseEvent(key, signal),
+      );
+    } catch (err) {
+      kit.stateFailed({ eventKey: key }, "could not record the event's state", err);
+    }
+  }
+
+  return { route, settle };
+}

@@ -1,0 +1,129 @@
+// Deadlines that cancel: a state store that answers slowly, after the state phase's cap (not one that
+// is down). The notifier sends the alert on its own at the cap; the work it gave up on must stop
+// there and write nothing, or the event could also be listed in a digest, or be claimed twice.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDynamoStore } from "../handler/dynamoStore";
+import { createNotifier, type PublishInput } from "../handler/notifier";
+import type { FlushRequest } from "../handler/stateStore";
+import { startFakeDynamo, type FakeDynamo } from "./support/fakeDynamo";
+
+const TABLE = "deadline-state";
+const ACCOUNT = "123412341234";
+const load = (file: string): Record<string, any> =>
+  JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", file), "utf8"));
+
+let dynamo: FakeDynamo;
+beforeAll(async () => {
+  dynamo = await startFakeDynamo();
+  await dynamo.createTable(TABLE);
+});
+afterAll(async () => dynamo?.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The real client, but every call answers `delayMs` late while `slow` is on. Like the SDK, an
+ * aborted call rejects at once and never reaches the table.
+ */
+function slowClient(client: DynamoDBClient, delayMs: number) {
+  const ctl = { slow: false, calls: 0, abortedCalls: 0 };
+  const send = async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+    ctl.calls++;
+    if (ctl.slow) {
+      const signal = options?.abortSignal;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, delayMs);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          ctl.abortedCalls++;
+          reject(Object.assign(new Error("Request aborted"), { name: "AbortError" }));
+        });
+      });
+    }
+    return (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
+  };
+  // Still a DynamoDBClient (the SDK's paginators check), with the slow `send`.
+  const wrapped = Object.assign(Object.create(client) as DynamoDBClient, { send });
+  return { client: wrapped, ctl };
+}
+
+function readOnlyEvent(id: string, at: number): string {
+  const base = load("root-readonly-listaccesskeys.json");
+  return JSON.stringify({
+    ...base,
+    id: `env-${id}`,
+    detail: {
+      ...base.detail,
+      recipientAccountId: ACCOUNT,
+      eventID: id,
+      eventTime: new Date(at).toISOString(),
+    },
+  });
+}
+
+describe("a state store slower than the state phase's cap", () => {
+  it("sends the alert alone at the cap, and the abandoned work writes nothing afterwards", async () => {
+    const CAP_MS = 150;
+    const { client, ctl } = slowClient(dynamo.client, 400);
+    const clock = Date.parse("2026-11-21T12:00:10Z");
+    const sent: PublishInput[] = [];
+    const scheduled: FlushRequest[] = [];
+    const logs: Record<string, unknown>[] = [];
+    const notifier = createNotifier({
+      topicArn: "arn:aws:sns:us-east-1:222222222222:alerts",
+      publish: async (m) => void sent.push(m),
+      lookupAccountName: async () => "prod-payments",
+      log: (l) => logs.push(l),
+      now: () => new Date(clock),
+      store: createDynamoStore(TABLE, client),
+      scheduleFlush: async (request) => void scheduled.push(request),
+      statePhaseCapMs: CAP_MS,
+    });
+    const record = (id: string) => ({ Records: [{ messageId: `m-${id}`, body: readOnlyEvent(id, clock) }] });
+    const docs = () => sent.map((m) => JSON.parse(JSON.parse(m.message).default) as Record<string, any>);
+
+    // The first event of the burst goes out alone at normal speed.
+    await notifier.handle(record("slow-1"));
+    expect(docs().map((d) => d.event.id)).toEqual(["slow-1"]);
+
+    // The second would be held for a digest, but every state call answers after the cap.
+    ctl.slow = true;
+    const t0 = Date.now();
+    await notifier.handle(record("slow-2"));
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(docs().map((d) => d.event.id)).toEqual(["slow-1", "slow-2"]);
+    expect(logs.some((l) => l.msg === "state store failed; sending the alert on its own")).toBe(true);
+
+    // Long after the late answers would have come: nothing was written for the abandoned work.
+    const callsAtReturn = ctl.calls;
+    await sleep(2000);
+    ctl.slow = false;
+    expect(ctl.calls).toBe(callsAtReturn);
+    expect(ctl.abortedCalls).toBeGreaterThan(0);
+    expect(scheduled).toEqual([]);
+    const claim = await dynamo.client.send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: `event#${ACCOUNT}#slow-2` }, sk: { S: "-" } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(claim.Item).toBeUndefined();
+
+    // A flush of the minute, were one to arrive, lists nothing: the event was sent alone already.
+    const bucket = Math.floor(clock / 60_000);
+    await notifier.handle({
+      Records: [
+        {
+          messageId: "f",
+          body: JSON.stringify({ rootActivityMonitor: "digest-flush", accountId: ACCOUNT, bucket }),
+        },
+      ],
+    });
+    expect(docs().filter((d) => d.kind === "digest")).toEqual([]);
+    expect(docs().map((d) => d.event.id)).toEqual(["slow-1", "slow-2"]);
+  }, 20_000);
+});
