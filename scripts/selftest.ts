@@ -12,7 +12,7 @@ import { loadStackConfig, stackFileName, stackRole } from "./stackConfig";
 import { isAccountId, parseBusArn, REGION } from "../common/awsNames";
 import { runSelfTest, type HubTarget, type SelfTestOptions, type SelfTestReport } from "./selftest/run";
 import { pulumiStackOutputs, readOutputsFile, requireStringOutput, type StackOutputs } from "./stackOutputs";
-import { UsageError, errorMessage, parseFlags, runMain } from "./cli";
+import { UsageError, cannotRun, errorMessage, isAboutArguments, parseFlags, runMain } from "./cli";
 import { formatColumns } from "./table";
 
 export const DEFAULT_TIMEOUT_SECONDS = 120;
@@ -250,12 +250,7 @@ export async function main(argv: string[] = process.argv.slice(2), deps: CliDeps
   try {
     opts = await resolveOptions(argv, deps);
   } catch (err) {
-    const usage =
-      err instanceof UsageError && /^(--|Give |Unknown option|Option)/.test(err.message)
-        ? `\n\n${USAGE}`
-        : "";
-    console.error(`${errorMessage(err)}${usage}`);
-    return 2;
+    return cannotRun(err, USAGE, err instanceof UsageError && isAboutArguments(err.message));
   }
   if (opts === "help") {
     console.log(USAGE);
