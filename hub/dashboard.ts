@@ -179,7 +179,7 @@ export function hubDashboard(t: DashboardTargets, part: HubPart): aws.cloudwatch
     );
   return new aws.cloudwatch.Dashboard(
     part.childName("dashboard"),
-    { dashboardName: dashboardName(pulumi.getStack()), dashboardBody: body },
+    { dashboardName: dashboardName(part.physicalScope()), dashboardBody: body },
     part.childOpts("dashboard"),
   );
 }

@@ -17,9 +17,10 @@ export interface HubArgs extends HubConfig {
   /** The incoming-webhook URL, as a Pulumi secret. Stored only in an encrypted SSM parameter. */
   webhookUrl?: pulumi.Output<string>;
   /**
-   * This hub may hold resources created before the hub was split into parts, when they sat
-   * directly under it by their part names: alias each to that URN, so an update keeps them. Old
-   * URNs carry no hub name, so only one hub of a stack may set it.
+   * The stack's first hub, as the program has always made it. It may hold resources created before
+   * the hub was split into parts, directly under it by their part names: each is aliased to that
+   * URN, so an update keeps it. Its dashboard and webhook parameter keep their stack-wide names.
+   * Old URNs carry no hub name, so only one hub of a stack may set it.
    */
   preSplitUrns?: boolean;
 }

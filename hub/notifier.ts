@@ -57,7 +57,7 @@ export class HubNotifier extends HubPart {
       ? new aws.ssm.Parameter(
           this.childName("webhook-url"),
           {
-            name: `/root-activity-monitor/${pulumi.getStack()}/webhook-url`,
+            name: `/root-activity-monitor/${this.physicalScope()}/webhook-url`,
             description: "root-activity-monitor: incoming-webhook URL for chat alerts",
             type: "SecureString",
             keyId: args.keyArn,

@@ -21,16 +21,11 @@ export function hubAccount(parent: pulumi.Resource): HubAccount {
   return { partition: aws.getPartitionOutput({}, opts).partition, region, accountId };
 }
 
-/** An ARN in the hub's account and region; `regional: false` leaves the region out (IAM). */
-export function hubArn(
-  a: HubAccount,
-  service: string,
-  resource: string,
-  regional = true,
-): pulumi.Output<string> {
+/** An ARN in the hub's account and region. */
+export function hubArn(a: HubAccount, service: string, resource: string): pulumi.Output<string> {
   return pulumi
     .all([a.partition, a.region, a.accountId])
-    .apply(([p, r, id]) => arn(p, service, regional ? r : "", id, resource));
+    .apply(([p, r, id]) => arn(p, service, r, id, resource));
 }
 
 /** The hub account's root principal: the account itself, in a key policy. */
@@ -70,5 +65,13 @@ export class HubPart extends pulumi.ComponentResource {
   ): pulumi.CustomResourceOptions {
     const aliases = this.preSplitHub ? [{ name: oldName, parent: this.preSplitHub }] : [];
     return { ...extra, parent: this, ...(aliases.length ? { aliases } : {}) };
+  }
+
+  /**
+   * What names that AWS wants unique and that are set, not generated (the dashboard, the webhook
+   * parameter), are scoped to: the stack for its first hub, as always; the stack and the hub else.
+   */
+  physicalScope(): string {
+    return this.preSplitHub ? pulumi.getStack() : `${pulumi.getStack()}/${this.hubName}`;
   }
 }

@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import before from "./support/hubUrnsBeforeSplit.json";
-import { runProgram, type EngineUrn, type ProgramRun } from "./support/program";
+import { ofType, runProgram, type EngineUrn, type ProgramRun } from "./support/program";
 
 // The config the old URNs were recorded with: every kind of resource the hub can make.
 const FULL_CONFIG = {
@@ -114,7 +114,8 @@ describe("the hub of the program, with every kind of resource", () => {
 
 describe("two hubs in one stack", () => {
   it("share no URN and no alias", async () => {
-    const urns = engineUrns(await fullRun(path.join(__dirname, "support", "twoHubs.ts")));
+    const run = await fullRun(path.join(__dirname, "support", "twoHubs.ts"));
+    const urns = engineUrns(run);
     const all = urns.map((u) => u.urn);
     expect(new Set(all).size).toBe(all.length);
     const of = (hub: string) => urns.filter((u) => u.urn.endsWith(`::${hub}`) || u.urn.includes(`::${hub}-`));
@@ -127,5 +128,25 @@ describe("two hubs in one stack", () => {
     const aliases = a.flatMap((u) => u.aliases);
     expect(aliases.length).toBe(before.urns.length - 1);
     for (const alias of aliases) expect(all).not.toContain(alias);
+    // Nor the names AWS wants unique that a hub sets itself; the first keeps the stack-wide ones.
+    const set: [string, string, string[]][] = [
+      [
+        "aws:cloudwatch/dashboard:Dashboard",
+        "dashboardName",
+        ["root-activity-monitor-test", "root-activity-monitor-test-hub-b"],
+      ],
+      [
+        "aws:ssm/parameter:Parameter",
+        "name",
+        ["/root-activity-monitor/test/hub-b/webhook-url", "/root-activity-monitor/test/webhook-url"],
+      ],
+      ["aws:cloudwatch/eventBus:EventBus", "name", ["root-activity-a", "root-activity-b"]],
+    ];
+    for (const [type, key, names] of set)
+      expect(
+        ofType(run, type)
+          .map((r) => r.inputs[key])
+          .sort(),
+      ).toEqual(names);
   });
 });
