@@ -26,7 +26,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runBaseline } from "./bench/baseline";
-import { measureArchive, measureColdStart, measureWarm, measureWarmWithState } from "./bench/notifier";
+import {
+  compareDesigns,
+  measureArchive,
+  measureColdStart,
+  measureWarm,
+  measureWarmWithState,
+  PREVIOUS_NOTIFIER_COMMIT,
+} from "./bench/notifier";
 import { renderReport } from "./bench/report";
 import {
   extract,
@@ -284,6 +291,12 @@ async function main(): Promise<void> {
         part.warmWithState = await measureWarmWithState(code, o.warmEvents);
       } catch (err) {
         part.warmWithState = { error: errorOf(err) };
+      }
+      progress(`notifier designs side by side: ${PREVIOUS_NOTIFIER_COMMIT.slice(0, 7)} and this checkout`);
+      try {
+        part.designs = await compareDesigns(code, { coldRuns: o.coldRuns, warmEvents: o.warmEvents });
+      } catch (err) {
+        part.designs = { error: errorOf(err) };
       }
     }
     finish(part);

@@ -1,7 +1,8 @@
 // Notifier figures: the code archive the hub program builds, cold start in fresh processes, and
 // warm time per event, all against a local SNS/Organizations endpoint (tests/support/fakeAws.ts).
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../tests/support/fakeAws";
 import { startFakeDynamo } from "../../tests/support/fakeDynamo";
@@ -73,16 +74,18 @@ const [indexPath, eventsFile, outFile] = process.argv.slice(2);
   const tLoaded = performance.now();
   const batches = JSON.parse(fs.readFileSync(eventsFile, "utf8"));
   const per = [];
+  const starts = [];
   let failures = 0;
   let firstDone;
   for (const batch of batches) {
     const s = performance.now();
+    starts.push(performance.timeOrigin + s);
     const res = await mod.handler(batch, { awsRequestId: "bench", functionName: "notifier" });
     per.push(performance.now() - s);
     if (firstDone === undefined) firstDone = performance.now();
     failures += (res && res.batchItemFailures ? res.batchItemFailures.length : 0);
   }
-  fs.writeFileSync(outFile, JSON.stringify({ t0, tRequire, tLoaded, firstDone, per, failures }));
+  fs.writeFileSync(outFile, JSON.stringify({ t0, tRequire, tLoaded, firstDone, per, starts, failures }));
 })().catch((e) => { fs.writeFileSync(outFile, JSON.stringify({ error: String(e && e.stack || e) })); });
 `;
 
@@ -93,6 +96,8 @@ interface DriverResult {
   tLoaded: number;
   firstDone: number;
   per: number[];
+  /** Wall-clock start of each invocation (ms since the epoch). */
+  starts: number[];
   failures: number;
 }
 
@@ -310,4 +315,106 @@ export async function measureWarmWithState(code: string, events: number): Promis
       await h.close();
     }
   });
+}
+
+/**
+ * The notifier as it was before issue 15 §1 (claim, count and digest calls in sequence; deadlines
+ * that did not cancel): the parent of the commit that redesigned it. The bench measures it beside
+ * the current one in the same run.
+ */
+export const PREVIOUS_NOTIFIER_COMMIT = "99804dba332b279bab470976481752c7e6ca5eb2";
+
+/**
+ * The `__index.js` the hub program built at `rev`: that commit's tree is extracted with
+ * `git archive` (no worktree, nothing in .git changes) beside this checkout's node_modules, and its
+ * own program is run under mocks, so the archive is exactly what that commit deployed.
+ */
+export async function previousArchiveCode(rev: string = PREVIOUS_NOTIFIER_COMMIT): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ram-previous-"));
+  try {
+    const tar = execFileSync("git", ["-C", REPO, "archive", "--format=tar", rev], { maxBuffer: 1 << 30 });
+    execFileSync("tar", ["-x", "-C", dir], { input: tar });
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const program = require(
+      path.join(dir, "tests", "support", "program.ts"),
+    ) as typeof import("../../tests/support/program");
+    return (await program.runExampleHub()).code;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface FirstPublishMeasure {
+  /** Invocation start to the Publish request reaching SNS, per event (warm, with the state table). */
+  firstPublishMs: number[];
+  /** DynamoDB calls before and after the publish, per event. */
+  dynamoCallsPerEvent: number;
+}
+
+/**
+ * Time to the first publish of a burst, as deployed (state table on): a warm container gets, one by
+ * one, events that are each the first of their account's burst. The first invocation (cold) is left
+ * out.
+ */
+export async function measureFirstPublish(code: string, events: number): Promise<FirstPublishMeasure> {
+  return withOptionalStateTable(true, async (env, dynamoCalls) => {
+    const h = await harness(code, env);
+    try {
+      const batches = alertingEnvelopes(events + 1).map((e, i) =>
+        sqsBatch([inAccount(e, String(310000000000 + i))]),
+      );
+      const r = await h.run(batches);
+      if (r.failures > 0) throw new Error(`first publish: ${r.failures} failed records`);
+      const publishes = h.fake.requests.filter((q) => q.operation === "Publish").map((q) => q.at);
+      if (publishes.length !== events + 1) throw new Error(`first publish: ${publishes.length} publishes`);
+      return {
+        firstPublishMs: publishes.slice(1).map((at, i) => at - (r.starts[i + 1] ?? at)),
+        dynamoCallsPerEvent: dynamoCalls() / (events + 1),
+      };
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+/** One design's figures: DynamoDB calls per event, time to first publish, cold start and warm, with state. */
+export interface DesignFigures {
+  /** Over a burst (the warm-with-state run): every call, warm-up included, per event. */
+  dynamoCallsPerEvent: number;
+  firstPublish: FirstPublishMeasure;
+  coldWithState: ColdStartMeasure;
+  warmWithState: WarmWithStateMeasure;
+}
+
+export interface DesignComparison {
+  previousCommit: string;
+  previous: DesignFigures;
+  current: DesignFigures;
+}
+
+async function designFigures(code: string, coldRuns: number, warmEvents: number): Promise<DesignFigures> {
+  const coldWithState = await measureColdStart(code, coldRuns, { stateTable: true });
+  const warmWithState = await measureWarmWithState(code, warmEvents);
+  const firstPublish = await measureFirstPublish(code, Math.min(100, warmEvents));
+  return {
+    dynamoCallsPerEvent: warmWithState.dynamoCalls / (warmWithState.events + 1),
+    firstPublish,
+    coldWithState,
+    warmWithState,
+  };
+}
+
+/** The previous design and the current one, measured one after the other in the same run. */
+export async function compareDesigns(
+  currentCode: string,
+  {
+    coldRuns,
+    warmEvents,
+    previousCommit = PREVIOUS_NOTIFIER_COMMIT,
+  }: { coldRuns: number; warmEvents: number; previousCommit?: string },
+): Promise<DesignComparison> {
+  const previousCode = await previousArchiveCode(previousCommit);
+  const previous = await designFigures(previousCode, coldRuns, warmEvents);
+  const current = await designFigures(currentCode, coldRuns, warmEvents);
+  return { previousCommit, previous, current };
 }

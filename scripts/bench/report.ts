@@ -1,5 +1,6 @@
 // Renders BENCHMARKS.md from the benchmark's results (scripts/bench/results.ts), with PASS/FAIL
 // per target. Each part says which run measured it.
+import { renderDesigns } from "./designs";
 import type { SpokeMeasure } from "./spoke";
 import {
   compacted,
@@ -389,6 +390,7 @@ export function renderReport(measured: Results): string {
         "",
       );
     }
+    lines.push(...renderDesigns(n?.designs));
   }
 
   // Scaling details

@@ -1,7 +1,13 @@
 // The benchmark's raw figures, in three parts that can be measured by different runs, and how they
 // travel inside BENCHMARKS.md (a comment at the end) so a later run can keep the parts it skips.
 import * as fs from "node:fs";
-import type { ArchiveMeasure, ColdStartMeasure, WarmMeasure, WarmWithStateMeasure } from "./notifier";
+import type {
+  ArchiveMeasure,
+  ColdStartMeasure,
+  DesignComparison,
+  WarmMeasure,
+  WarmWithStateMeasure,
+} from "./notifier";
 import type { ProfileMeasure, StartRow } from "./profile";
 import type { SpokeMeasure } from "./spoke";
 
@@ -40,6 +46,8 @@ export interface NotifierPart extends Provenance {
   warm?: WarmMeasure | Failed;
   /** Absent in reports written before it was measured. */
   warmWithState?: WarmWithStateMeasure | Failed;
+  /** The notifier before issue 15 §1 beside the current one, same run. Absent in older reports. */
+  designs?: DesignComparison | Failed;
 }
 
 export interface BaselineMeasure {
