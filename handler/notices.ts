@@ -3,20 +3,7 @@
 // Lambda.
 import type { PartialFacts, SelfTestFacts } from "./classify";
 import { DOC_SCHEMA, FULL_CAPS, type AccountName, type Alert, type Caps } from "./alertModel";
-import {
-  accountDoc,
-  accountLine,
-  attributesOf,
-  buildSubject,
-  consoleLink,
-  docValue,
-  field,
-  footer,
-  formatUtc,
-  keywords,
-  lines,
-  threadOf,
-} from "./alertParts";
+import * as part from "./alertParts";
 import { SELF_TEST_SOURCE } from "./selfTest";
 import { UNREADABLE_ADVICE, UNREADABLE_SEVERITY } from "./severity";
 import { asciiOnly, block, capBytes, oneLine, utf8Bytes } from "./text";
@@ -32,22 +19,22 @@ export function buildUnreadableAlert(
   sqsMessageId?: string,
 ): Alert {
   const severity = UNREADABLE_SEVERITY;
-  const subject = buildSubject(
+  const subject = part.buildSubject(
     severity,
     "Unreadable root-activity event",
     partial.accountId,
     name.ok ? name.name : undefined,
   );
-  const link = consoleLink(partial.region, partial.eventId);
-  const account = accountLine(partial.accountId, name);
+  const link = part.consoleLink(partial.region, partial.eventId);
+  const account = part.accountLine(partial.accountId, name);
   const problemLine = oneLine(problem, Math.max(caps.field, 2000));
   const rows: [string, string][] = [
     ["Problem", problemLine],
     ["Account", account],
-    ["Event", field(partial.eventName, caps.field, "unknown")],
-    ["Region", field(partial.region, caps.field, "unknown")],
-    ["Time (UTC)", formatUtc(partial.eventTime)],
-    ["CloudTrail event ID", field(partial.eventId, caps.field, "unknown")],
+    ["Event", part.field(partial.eventName, caps.field, "unknown")],
+    ["Region", part.field(partial.region, caps.field, "unknown")],
+    ["Time (UTC)", part.formatUtc(partial.eventTime)],
+    ["CloudTrail event ID", part.field(partial.eventId, caps.field, "unknown")],
   ];
   if (link) rows.push(["CloudTrail console", link]);
   rows.push([
@@ -61,14 +48,14 @@ export function buildUnreadableAlert(
     "",
     "The notifier received an event that passed the root-activity rule but could not be read.",
     "",
-    lines(rows),
+    part.lines(rows),
     "",
     `WHAT TO DO NOW: ${UNREADABLE_ADVICE}`,
     "",
     `Raw payload (${rawBytes} bytes${rawBytes > caps.raw ? `, truncated to ${caps.raw}` : ""}):`,
     rawShown,
     "",
-    footer(now, partial.envelopeId, sqsMessageId),
+    part.footer(now, partial.envelopeId, sqsMessageId),
   ];
   return {
     kind: "unreadable",
@@ -81,18 +68,18 @@ export function buildUnreadableAlert(
       severity,
       title: subject,
       problem: problemLine,
-      account: accountDoc(partial.accountId, name),
+      account: part.accountDoc(partial.accountId, name),
       event: {
-        name: docValue(partial.eventName, caps.field),
-        id: docValue(partial.eventId, caps.field),
-        time: docValue(partial.eventTime, 100),
-        region: docValue(partial.region, caps.field),
+        name: part.docValue(partial.eventName, caps.field),
+        id: part.docValue(partial.eventId, caps.field),
+        time: part.docValue(partial.eventTime, 100),
+        region: part.docValue(partial.region, caps.field),
       },
       advice: UNREADABLE_ADVICE,
       cloudTrailUrl: link ?? null,
       rawPayload: rawShown,
-      envelopeId: docValue(partial.envelopeId, 100),
-      sqsMessageId: docValue(sqsMessageId, 100),
+      envelopeId: part.docValue(partial.envelopeId, 100),
+      sqsMessageId: part.docValue(sqsMessageId, 100),
       generatedAt: now.toISOString(),
     },
     chat: {
@@ -100,14 +87,14 @@ export function buildUnreadableAlert(
       facts: [
         ["Problem", oneLine(problem, 500)],
         ["Account", account],
-        ["Time", formatUtc(partial.eventTime)],
+        ["Time", part.formatUtc(partial.eventTime)],
       ],
       nextSteps: [UNREADABLE_ADVICE],
-      keywords: keywords(severity, "unreadable", partial.accountId),
-      threadId: threadOf(partial.accountId),
+      keywords: part.keywords(severity, "unreadable", partial.accountId),
+      threadId: part.threadOf(partial.accountId),
       ...(link ? { link } : {}),
     },
-    attributes: attributesOf(
+    attributes: part.attributesOf(
       "unreadable",
       severity,
       partial.accountId,
@@ -124,34 +111,34 @@ export const TEST_ADVICE =
 /** The [TEST] alert for a self-test event. Never a severity: filter policies on severity skip it. */
 export function buildTestAlert(t: SelfTestFacts, name: AccountName, now: Date, sqsMessageId?: string): Alert {
   const testId = t.testId ? oneLine(t.testId, 100) : "no test ID";
-  const subject = buildSubject(
+  const subject = part.buildSubject(
     "test",
     `Self-test ${asciiOnly(testId)}`,
     t.accountId,
     name.ok ? name.name : undefined,
   );
-  const account = accountLine(t.accountId, name);
+  const account = part.accountLine(t.accountId, name);
   const rows: [string, string][] = [
     ["Test ID", testId],
     ["Sent from", account],
-    ["Region", field(t.region, 100)],
+    ["Region", part.field(t.region, 100)],
     [
       "Path",
       t.via === "spoke" ? "member account's forwarding rule, then the hub" : "straight onto the hub bus",
     ],
-    ["Requested by", field(t.requestedBy, 200)],
-    ["Time (UTC)", formatUtc(t.time)],
+    ["Requested by", part.field(t.requestedBy, 200)],
+    ["Time (UTC)", part.formatUtc(t.time)],
   ];
   const text = [
     "ROOT ACTIVITY MONITOR SELF-TEST (TEST)",
     "",
     `This is a test, not root activity. It was sent with the source ${SELF_TEST_SOURCE}, which real CloudTrail events never carry.`,
     "",
-    lines(rows),
+    part.lines(rows),
     "",
     TEST_ADVICE,
     "",
-    footer(now, t.envelopeId, sqsMessageId),
+    part.footer(now, t.envelopeId, sqsMessageId),
   ].join("\n");
   return {
     kind: "test",
@@ -163,22 +150,22 @@ export function buildTestAlert(t: SelfTestFacts, name: AccountName, now: Date, s
       kind: "test",
       severity: "test",
       title: subject,
-      testId: docValue(t.testId, 100),
-      account: accountDoc(t.accountId, name),
-      region: docValue(t.region, 100),
-      via: docValue(t.via, 100),
-      requestedBy: docValue(t.requestedBy, 200),
-      envelopeId: docValue(t.envelopeId, 100),
-      sqsMessageId: docValue(sqsMessageId, 100),
+      testId: part.docValue(t.testId, 100),
+      account: part.accountDoc(t.accountId, name),
+      region: part.docValue(t.region, 100),
+      via: part.docValue(t.via, 100),
+      requestedBy: part.docValue(t.requestedBy, 200),
+      envelopeId: part.docValue(t.envelopeId, 100),
+      sqsMessageId: part.docValue(sqsMessageId, 100),
       generatedAt: now.toISOString(),
     },
     chat: {
       title: subject,
       facts: rows,
       nextSteps: [TEST_ADVICE],
-      keywords: keywords("test", t.accountId),
+      keywords: part.keywords("test", t.accountId),
       threadId: `root-activity-selftest`,
     },
-    attributes: attributesOf("test", "test", t.accountId, name, "SelfTest", t.region),
+    attributes: part.attributesOf("test", "test", t.accountId, name, "SelfTest", t.region),
   };
 }

@@ -2,9 +2,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as budget from "../handler/budget";
 import { decide } from "../handler/classify";
+import { createNotifier } from "../handler/notifier";
+import type { StateStore } from "../handler/stateStore";
 import { buildSubject, consoleLink, formatUtc } from "../handler/message";
 import { SEVERITY_CONDITIONS, SEVERITY_LEVELS, SEVERITY_TABLE, severityFor } from "../handler/severity";
 import {
@@ -210,19 +212,67 @@ describe("time budget", () => {
 
   it("a whole batch fits in the function timeout, with the cold-start margin", () => {
     expect(budget.worstCaseBatchMs() + budget.COLD_START_MARGIN_MS).toBeLessThanOrEqual(timeoutMs);
-    // The state phase and the name lookup run side by side.
-    expect(budget.worstCaseBatchMs()).toBe(
-      Math.max(budget.STATE_PHASE_CAP_MS, budget.NAME_LOOKUP_CAP_MS) +
-        budget.PUBLISH_DEADLINE_MS +
-        budget.WEBHOOK_CAP_MS +
-        budget.STATE_DONE_CAP_MS,
-    );
   });
 
-  it("the publish deadline leaves room for every SNS attempt with full backoff", () => {
-    // 4 x (1 s connect + 3 s request) + (1 + 2 + 4) s backoff.
-    expect(budget.snsNominalWorstCaseMs()).toBe(4 * (1000 + 3000) + 1000 + 2000 + 4000);
+  it("the state phase and the name lookup run side by side: a record waits for the longer cap, not both", async () => {
+    vi.useFakeTimers();
+    try {
+      const hang = () => new Promise<never>(() => undefined);
+      const store = new Proxy({} as StateStore, { get: () => hang });
+      const published: number[] = [];
+      const notifier = createNotifier({
+        topicArn: "arn:aws:sns:us-east-1:999999999999:root-alerts",
+        publish: async () => void published.push(Date.now()),
+        lookupAccountName: hang,
+        log: () => undefined,
+        store,
+        scheduleFlush: hang,
+      });
+      const start = Date.now();
+      const pending = notifier.handle({
+        Records: [
+          {
+            messageId: "m",
+            body: fs.readFileSync(path.join(FIXTURES, "root-createaccesskey-noinvokedby.json"), "utf8"),
+          },
+        ],
+      });
+      await vi.advanceTimersByTimeAsync(Math.max(budget.STATE_PHASE_CAP_MS, budget.NAME_LOOKUP_CAP_MS) + 1);
+      expect(published).toHaveLength(1);
+      expect((published[0] ?? 0) - start).toBe(
+        Math.max(budget.STATE_PHASE_CAP_MS, budget.NAME_LOOKUP_CAP_MS),
+      );
+      await vi.advanceTimersByTimeAsync(budget.STATE_DONE_CAP_MS + 1);
+      await expect(pending).resolves.toEqual({ batchItemFailures: [] });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("the publish deadline leaves room for every SNS attempt with full backoff", async () => {
     expect(budget.snsNominalWorstCaseMs()).toBeLessThanOrEqual(budget.PUBLISH_DEADLINE_MS);
+    // A publish that needs all of that nominal worst case still goes out: the deadline does not cut it.
+    vi.useFakeTimers();
+    try {
+      const notifier = createNotifier({
+        topicArn: "arn:aws:sns:us-east-1:999999999999:root-alerts",
+        publish: () => new Promise<void>((resolve) => setTimeout(resolve, budget.snsNominalWorstCaseMs())),
+        lookupAccountName: async () => "prod",
+        log: () => undefined,
+      });
+      const pending = notifier.handle({
+        Records: [
+          {
+            messageId: "m",
+            body: fs.readFileSync(path.join(FIXTURES, "root-createaccesskey-noinvokedby.json"), "utf8"),
+          },
+        ],
+      });
+      await vi.advanceTimersByTimeAsync(budget.snsNominalWorstCaseMs() + 1);
+      await expect(pending).resolves.toEqual({ batchItemFailures: [] });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("the name-lookup cap binds before Organizations' own retries would", () => {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
 import { NOTIFIER_ARCHIVE_BUDGET_BYTES } from "../hub/archive";
+import { minifiedNotifierSource } from "../hub/notifierCode";
 import { rootEventPattern } from "../handler/rootEvent";
 import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "./support/fakeAws";
 import { zipArchive } from "./support/zip";
@@ -196,10 +197,9 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     const code = run.notifier?.code ?? "";
     expect(code).toContain("exports.handler");
     expect(zipArchive({ "__index.js": code }).length).toBeLessThan(NOTIFIER_ARCHIVE_BUDGET_BYTES);
-    // One serialized module function, not one `with`-wrapped copy per captured helper: the entry
-    // point and the module are the only serialized functions.
-    expect(code.match(/with\(\{/g)).toHaveLength(2);
-    expect(code).toContain("function /*notifierModule*/()");
+    // One serialized module function, not one copy per captured helper: the archive is the minified
+    // bundle plus a small wrapper, and it runs (the deployed-notifier tests invoke it).
+    expect(Buffer.byteLength(code, "utf8")).toBeLessThan(minifiedNotifierSource().length * 1.1);
     // The SDK comes from the Lambda runtime, by bare package name.
     expect(code).not.toMatch(/require\("@aws-sdk\/client-[a-z]+\/dist-cjs/);
   });

@@ -392,29 +392,60 @@ export interface DesignComparison {
   current: DesignFigures;
 }
 
-async function designFigures(code: string, coldRuns: number, warmEvents: number): Promise<DesignFigures> {
-  const coldWithState = await measureColdStart(code, coldRuns, { stateTable: true });
-  const warmWithState = await measureWarmWithState(code, warmEvents);
-  const firstPublish = await measureFirstPublish(code, Math.min(100, warmEvents));
-  return {
-    dynamoCallsPerEvent: warmWithState.dynamoCalls / (warmWithState.events + 1),
-    firstPublish,
-    coldWithState,
-    warmWithState,
-  };
+/** Pools rounds of one measure: per-event figures are concatenated, counts added. */
+function pooled<T extends object>(rounds: T[]): T {
+  const out = { ...rounds[0] } as Record<string, unknown>;
+  for (const r of rounds.slice(1)) {
+    for (const [k, v] of Object.entries(r)) {
+      const have = out[k];
+      if (Array.isArray(v) && Array.isArray(have)) out[k] = [...have, ...v];
+      else if (typeof v === "number" && typeof have === "number") out[k] = have + v;
+    }
+  }
+  return out as T;
 }
 
-/** The previous design and the current one, measured one after the other in the same run. */
+/**
+ * The previous design and the current one, in the same run, interleaved (previous, current, in
+ * rounds) so that a busy moment on the shared machine does not land on one design only.
+ */
 export async function compareDesigns(
   currentCode: string,
   {
     coldRuns,
     warmEvents,
     previousCommit = PREVIOUS_NOTIFIER_COMMIT,
-  }: { coldRuns: number; warmEvents: number; previousCommit?: string },
+    rounds = 4,
+  }: { coldRuns: number; warmEvents: number; previousCommit?: string; rounds?: number },
 ): Promise<DesignComparison> {
-  const previousCode = await previousArchiveCode(previousCommit);
-  const previous = await designFigures(previousCode, coldRuns, warmEvents);
-  const current = await designFigures(currentCode, coldRuns, warmEvents);
-  return { previousCommit, previous, current };
+  const codes = { previous: await previousArchiveCode(previousCommit), current: currentCode };
+  const designs = ["previous", "current"] as const;
+  const runs = {
+    previous: [] as Omit<DesignFigures, "dynamoCallsPerEvent">[],
+    current: [] as Omit<DesignFigures, "dynamoCallsPerEvent">[],
+  };
+  const per = (n: number) => Math.max(1, Math.round(n / rounds));
+  for (let i = 0; i < rounds; i++) {
+    for (const d of designs) {
+      runs[d].push({
+        coldWithState: await measureColdStart(codes[d], per(coldRuns), { stateTable: true }),
+        warmWithState: await measureWarmWithState(codes[d], per(warmEvents)),
+        firstPublish: await measureFirstPublish(codes[d], per(Math.min(200, warmEvents))),
+      });
+    }
+  }
+  const figures = (d: (typeof designs)[number]): DesignFigures => {
+    const coldWithState = pooled(runs[d].map((r) => r.coldWithState));
+    const warmWithState = pooled(runs[d].map((r) => r.warmWithState));
+    const firstPublish = pooled(runs[d].map((r) => r.firstPublish));
+    firstPublish.dynamoCallsPerEvent /= rounds;
+    return {
+      // Each round has one warm-up event besides its `events`.
+      dynamoCallsPerEvent: warmWithState.dynamoCalls / (warmWithState.events + rounds),
+      firstPublish,
+      coldWithState,
+      warmWithState,
+    };
+  };
+  return { previousCommit, previous: figures("previous"), current: figures("current") };
 }

@@ -1,0 +1,127 @@
+// The notifier's parts on their own: the deadline, the SQS batch, the publisher's SNS request, the
+// account-name cache, and the DynamoDB store's digest holding and stale re-claims (on dynalite).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccountNames } from "../handler/accountNames";
+import type { Alert } from "../handler/alertModel";
+import { withDeadline } from "../handler/deadline";
+import { kitOf } from "../handler/deps";
+import { createDynamoStore } from "../handler/dynamoStore";
+import { publishInput } from "../handler/publisher";
+import { processBatch } from "../handler/sqsBatch";
+import type { DigestEntry } from "../handler/digest";
+import { startFakeDynamo, type FakeDynamo } from "./support/fakeDynamo";
+
+describe("withDeadline", () => {
+  it("aborts the work's signal at the cap, and when the work is over", async () => {
+    let seen: AbortSignal | undefined;
+    await expect(
+      withDeadline(20, "slow", (signal) => ((seen = signal), new Promise<never>(() => undefined))),
+    ).rejects.toThrow(/slow did not finish within 20 ms/);
+    expect(seen?.aborted).toBe(true);
+    await expect(withDeadline(1000, "quick", async (signal) => ((seen = signal), 7))).resolves.toBe(7);
+    expect(seen?.aborted).toBe(true);
+  });
+});
+
+describe("processBatch", () => {
+  it("reports only the failed records, and fails the batch when one cannot be named", async () => {
+    const logs: Record<string, unknown>[] = [];
+    const fail = async (r: unknown) => {
+      if ((r as { body?: string }).body === "bad") throw new Error("nope");
+    };
+    const event = {
+      Records: [
+        { messageId: "a", body: "ok" },
+        { messageId: "b", body: "bad" },
+      ],
+    };
+    await expect(processBatch(event as never, fail, (l) => logs.push(l))).resolves.toEqual({
+      batchItemFailures: [{ itemIdentifier: "b" }],
+    });
+    expect(logs).toMatchObject([{ level: "error", sqsMessageId: "b" }]);
+    await expect(
+      processBatch({ Records: [{ body: "bad" }] } as never, fail, () => undefined),
+    ).rejects.toThrow(/without a messageId/);
+  });
+});
+
+describe("publishInput", () => {
+  it("gives SNS a valid subject and attributes without lone surrogates", () => {
+    const alert = {
+      subject: "  $[HIGH] Root x",
+      attributes: { kind: "alert", eventName: "a\ud800b", region: ["x\udc00"] },
+    } as unknown as Alert;
+    const msg = publishInput("arn:aws:sns:us-east-1:111111111111:t", alert, "{}");
+    expect(msg.subject).toBe("[HIGH] Root x");
+    expect(msg.attributes).toEqual({ kind: "alert", eventName: "a\ufffdb", region: ["x\ufffd"] });
+  });
+});
+
+describe("account names", () => {
+  it("asks once per account while a lookup is in flight, then serves the cache", async () => {
+    const asked: string[] = [];
+    const names = createAccountNames(
+      kitOf({
+        topicArn: "t",
+        publish: async () => undefined,
+        lookupAccountName: async (id) => (asked.push(id), `n-${id}`),
+        log: () => undefined,
+      }),
+    );
+    const id = "123456789012";
+    expect(await Promise.all([names(id), names(id)])).toEqual([
+      { ok: true, name: `n-${id}` },
+      { ok: true, name: `n-${id}` },
+    ]);
+    expect(await names(id)).toEqual({ ok: true, name: `n-${id}` });
+    expect(asked).toEqual([id]);
+    expect(await names("12")).toMatchObject({ ok: false });
+  });
+});
+
+describe("DynamoDB store", () => {
+  let dynamo: FakeDynamo;
+  beforeAll(async () => {
+    dynamo = await startFakeDynamo();
+    await dynamo.createTable("parts-state");
+  });
+  afterAll(async () => dynamo?.close());
+  const entry = (id: string): DigestEntry => ({
+    eventId: id,
+    name: "ListAccessKeys",
+    time: "2026-01-01T00:00:00Z",
+    region: "us-east-1",
+    result: "success",
+    severity: "low",
+  });
+
+  it("holds entries until the flush closes the bucket, then refuses them", async () => {
+    const store = createDynamoStore("parts-state", dynamo.client);
+    const ref = { accountId: "111122223333", bucket: 7 };
+    expect(await store.holdForDigest(ref, "k#1", entry("1"), 1000)).toEqual({
+      closed: false,
+      scheduled: false,
+    });
+    await store.markScheduled(ref);
+    expect(await store.holdForDigest(ref, "k#2", entry("2"), 1000)).toEqual({
+      closed: false,
+      scheduled: true,
+    });
+    expect(await store.claimFlush(ref, 2000, 0)).toEqual([entry("1"), entry("2")]);
+    expect(await store.holdForDigest(ref, "k#3", entry("3"), 3000)).toMatchObject({ closed: true });
+    expect(await store.claimFlush(ref, 3000, 0)).toBe("skip");
+  });
+
+  it("notes activity per account, and a stale claim of a held event stays a duplicate", async () => {
+    const store = createDynamoStore("parts-state", dynamo.client);
+    expect(await store.noteActivity("444455556666", 9, 1000)).toBeUndefined();
+    expect(await store.noteActivity("444455556666", 10, 1000)).toBe(9);
+    const ref = { accountId: "444455556666", bucket: 10 };
+    expect(await store.claimEvent("held#1", 1000, 0, ref)).toBe("claimed");
+    await store.holdForDigest(ref, "held#1", entry("h1"), 1000);
+    // Long after: the claim is stale, but its digest entry says it was notified.
+    expect(await store.claimEvent("held#1", 500_000, 400_000, ref)).toBe("duplicate");
+    expect(await store.claimEvent("alone#1", 1000, 0, ref)).toBe("claimed");
+    expect(await store.claimEvent("alone#1", 500_000, 400_000, ref)).toBe("claimed");
+  });
+});
