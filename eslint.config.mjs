@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     // Tests read arbitrary JSON captured from the program and from AWS requests.
-    files: ["tests/**/*.ts"],
+    files: ["tests/**/*.ts", "testkit/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {

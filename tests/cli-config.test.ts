@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyProjectConfig, loadProject, loadStackFile, type Decrypter } from "../common/cliConfig";
 import { KEY_ROLES, PROJECT_FILE } from "../common/configKeys";
-import { useScratch } from "./support/scratch";
-import { REPO } from "./support/program";
-import { testCiphertext, testDecrypt } from "./support/stackFile";
+import { useScratch } from "../testkit/scratch";
+import { REPO } from "../testkit/program";
+import { testCiphertext, testDecrypt } from "../testkit/stackFile";
 
 const { tmpDir } = useScratch("cli-config");
 

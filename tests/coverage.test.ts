@@ -23,9 +23,9 @@ import {
   OU,
   startFakeOrganization,
   type FakeOrganization,
-} from "./support/fakeOrganization";
-import { runScript } from "./support/runScript";
-import { useScratch } from "./support/scratch";
+} from "../testkit/fakeOrganization";
+import { runScript } from "../testkit/runScript";
+import { useScratch } from "../testkit/scratch";
 
 const ROOT = path.resolve(__dirname, "..");
 const REGIONS = ["us-east-1", "eu-west-1"];

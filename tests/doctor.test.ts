@@ -14,7 +14,7 @@ import {
 } from "../scripts/doctor";
 import { loadStackConfig, stackFileName } from "../scripts/stackConfig";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
-import { fakeAwsEnv } from "./support/fakeAws";
+import { fakeAwsEnv } from "../testkit/fakeAws";
 import {
   ACCOUNTS_WITHOUT_ROLE,
   DEFAULT_ACTIVE_ACCOUNT_IDS,
@@ -28,9 +28,9 @@ import {
   orgBusPolicy,
   OU,
   startFakeOrganization,
-} from "./support/fakeOrganization";
-import { runScript } from "./support/runScript";
-import { useScratch } from "./support/scratch";
+} from "../testkit/fakeOrganization";
+import { runScript } from "../testkit/runScript";
+import { useScratch } from "../testkit/scratch";
 
 const { running, tmpDir } = useScratch("doctor");
 

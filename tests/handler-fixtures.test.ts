@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { createNotifier } from "../handler/notifier";
 import type { Severity } from "../handler/severity";
 import { isValidSnsSubject } from "../handler/text";
-import { readable, type ReadablePublish } from "./support/published";
+import { readable, type ReadablePublish } from "../testkit/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws } from "./support/fakeAws";
+import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws } from "../testkit/fakeAws";
 
 type LambdaModule = typeof import("../handler/lambda");
 

@@ -17,7 +17,7 @@ import { MESSAGE_MAX_BYTES, RAW_PAYLOAD_MAX_BYTES } from "../handler/message";
 import { createNotifier, type NameCache, type NotifierDeps } from "../handler/notifier";
 import { isValidSnsSubject, utf8Bytes } from "../handler/text";
 import type { StateStore } from "../handler/stateStore";
-import { readable, type ReadablePublish } from "./support/published";
+import { readable, type ReadablePublish } from "../testkit/published";
 
 const TOPIC = "arn:aws:sns:us-east-1:999999999999:root-alerts";
 const FIXTURES = path.join(__dirname, "fixtures");

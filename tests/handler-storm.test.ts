@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamoStore } from "../handler/dynamoStore";
 import { createNotifier, type PublishInput } from "../handler/notifier";
 import type { FlushRequest } from "../handler/stateStore";
-import { startFakeDynamo, type FakeDynamo } from "./support/fakeDynamo";
+import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const load = (file: string): Record<string, any> =>

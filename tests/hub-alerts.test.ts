@@ -2,7 +2,7 @@
 // filter policies, the state table, the webhook URL secret (and proof that it reaches no artifact
 // in plaintext), and the config errors users see.
 import { beforeAll, describe, expect, it } from "vitest";
-import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "./support/program";
+import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";
 
 const ORG_ID = "o-exampleorg1";
 const SECRET_URL = "https://hooks.slack.com/services/T0SECRET/B0SECRET/zX9sEcReTtOkEn0123456789";

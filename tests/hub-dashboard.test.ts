@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALERT_DIMENSION_SETS, METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
 import { OLDEST_EVENT_ALARM_SECONDS } from "../hub/alarms";
 import { metricSearch, dashboardName } from "../hub/dashboard";
-import { startFakeAws, fakeAwsEnv, type FakeAws } from "./support/fakeAws";
-import { ofType, one, parseJson, runProgram, type ProgramRun } from "./support/program";
+import { startFakeAws, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
+import { ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";
 
 let fake: FakeAws;
 let run: ProgramRun;

@@ -1,11 +1,11 @@
 // How the hub names its resources: two hubs in one stack share no URN, no URN shows an email
 // address, and a hub deployed before the hub was split into parts keeps every resource (each new
-// URN's alias is its old one, recorded from that program in tests/support/hubUrnsBeforeSplit.json).
+// URN's alias is its old one, recorded from that program in testkit/hubUrnsBeforeSplit.json).
 // URNs here are the engine's (run.engineUrns): the mock monitor prefixes only the parent's own type.
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import before from "./support/hubUrnsBeforeSplit.json";
-import { ofType, runProgram, type EngineUrn, type ProgramRun } from "./support/program";
+import before from "../testkit/hubUrnsBeforeSplit.json";
+import { ofType, runProgram, type EngineUrn, type ProgramRun } from "../testkit/program";
 
 // The config the old URNs were recorded with: every kind of resource the hub can make.
 const FULL_CONFIG = {
@@ -114,7 +114,7 @@ describe("the hub of the program, with every kind of resource", () => {
 
 describe("two hubs in one stack", () => {
   it("share no URN and no alias", async () => {
-    const run = await fullRun(path.join(__dirname, "support", "twoHubs.ts"));
+    const run = await fullRun(path.join(__dirname, "..", "testkit", "twoHubs.ts"));
     const urns = engineUrns(run);
     const all = urns.map((u) => u.urn);
     expect(new Set(all).size).toBe(all.length);

@@ -4,9 +4,9 @@ import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
 import { NOTIFIER_ARCHIVE_BUDGET_BYTES } from "../hub/archive";
 import { minifiedNotifierSource } from "../hub/notifierCode";
 import { rootEventPattern } from "../handler/rootEvent";
-import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "./support/fakeAws";
-import { zipArchive } from "./support/zip";
-import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "./support/program";
+import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
+import { zipArchive } from "../testkit/zip";
+import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";
 
 const ORG_ID = "o-exampleorg1";
 let fake: FakeAws;

@@ -7,17 +7,17 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatSchemaErrors } from "./support/chatSchema";
+import { chatSchemaErrors } from "../testkit/chatSchema";
 import {
   FakeAwsError,
   fakeAwsEnv,
   startFakeAws,
   type FakeAws,
   type RecordedRequest,
-} from "./support/fakeAws";
-import { startFakeDynamo, type FakeDynamo } from "./support/fakeDynamo";
-import { createSandbox, type Sandbox } from "./support/lambdaSandbox";
-import { runExampleHub } from "./support/program";
+} from "../testkit/fakeAws";
+import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
+import { createSandbox, type Sandbox } from "../testkit/lambdaSandbox";
+import { runExampleHub } from "../testkit/program";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";

@@ -3,9 +3,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws } from "./support/fakeAws";
-import { createSandbox, sqsBatch, type Sandbox } from "./support/lambdaSandbox";
-import { runExampleHub } from "./support/program";
+import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws } from "../testkit/fakeAws";
+import { createSandbox, sqsBatch, type Sandbox } from "../testkit/lambdaSandbox";
+import { runExampleHub } from "../testkit/program";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";

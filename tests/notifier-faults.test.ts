@@ -26,10 +26,10 @@ import {
   worstCaseBatchMs,
 } from "../handler/budget";
 import { MAX_RECEIVE_COUNT } from "../hub/hub";
-import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws, type Responders } from "./support/fakeAws";
-import { createSandbox, sqsBatch, type InvocationResult, type Sandbox } from "./support/lambdaSandbox";
-import { one, parseJson, runExampleHub, type ProgramRun } from "./support/program";
-import { structureOf } from "./support/published";
+import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws, type Responders } from "../testkit/fakeAws";
+import { createSandbox, sqsBatch, type InvocationResult, type Sandbox } from "../testkit/lambdaSandbox";
+import { one, parseJson, runExampleHub, type ProgramRun } from "../testkit/program";
+import { structureOf } from "../testkit/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";

@@ -9,7 +9,7 @@ import { createDynamoStore } from "../handler/dynamoStore";
 import { publishInput } from "../handler/publisher";
 import { processBatch } from "../handler/sqsBatch";
 import type { DigestEntry } from "../handler/digest";
-import { startFakeDynamo, type FakeDynamo } from "./support/fakeDynamo";
+import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 
 describe("withDeadline", () => {
   it("aborts the work's signal at the cap, and when the work is over", async () => {

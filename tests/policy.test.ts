@@ -14,9 +14,9 @@ import {
   HUB_BUS_ARN,
   MANAGEMENT_ACCOUNT_ID,
   startFakeOrganization,
-} from "./support/fakeOrganization";
-import type { FakeAws } from "./support/fakeAws";
-import { REPO, runProgram, type ProgramRun, type RecordedResource } from "./support/program";
+} from "../testkit/fakeOrganization";
+import type { FakeAws } from "../testkit/fakeAws";
+import { REPO, runProgram, type ProgramRun, type RecordedResource } from "../testkit/program";
 
 const unknownCheckingProxy = (policyLib as any).unknownCheckingProxy as <X>(x: X) => X;
 

@@ -5,10 +5,10 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../scripts/posture";
-import { fakeAwsEnv, startFakeAws } from "./support/fakeAws";
-import { A, B, C, FakePosture, fakeDeps, MGMT, smallOrg, writeSpoke } from "./support/fakePosture";
-import { runScript } from "./support/runScript";
-import { useScratch } from "./support/scratch";
+import { fakeAwsEnv, startFakeAws } from "../testkit/fakeAws";
+import { A, B, C, FakePosture, fakeDeps, MGMT, smallOrg, writeSpoke } from "../testkit/fakePosture";
+import { runScript } from "../testkit/runScript";
+import { useScratch } from "../testkit/scratch";
 
 const { running, tmpDir } = useScratch("posture-cli");
 

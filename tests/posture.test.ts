@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { runPosture, SESSION_NAME, type PostureDeps } from "../scripts/posture";
 import { formatMarkdown, formatTable } from "../scripts/posture/report";
-import { startFakeAws } from "./support/fakeAws";
-import type { FakeOrganization } from "./support/fakeOrganization";
+import { startFakeAws } from "../testkit/fakeAws";
+import type { FakeOrganization } from "../testkit/fakeOrganization";
 import {
   A,
   B,
@@ -16,8 +16,8 @@ import {
   smallOrg,
   trailArn,
   writeSpoke,
-} from "./support/fakePosture";
-import { useScratch } from "./support/scratch";
+} from "../testkit/fakePosture";
+import { useScratch } from "../testkit/scratch";
 
 const { running, tmpDir } = useScratch("posture");
 

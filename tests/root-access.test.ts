@@ -11,8 +11,8 @@ import { createNotifier, type NotifierDeps } from "../handler/notifier";
 import { rootEventPattern } from "../handler/rootEvent";
 import type { RootSession, StateStore } from "../handler/stateStore";
 import { readSubscriptions } from "../hub/subscriptions";
-import { matchesPattern } from "./support/eventPattern";
-import { readable, type ReadablePublish } from "./support/published";
+import { matchesPattern } from "../testkit/eventPattern";
+import { readable, type ReadablePublish } from "../testkit/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const load = (file: string): Record<string, any> =>

@@ -4,12 +4,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fakeAwsEnv } from "./support/fakeAws";
-import { defaultOrg, startFakeOrganization } from "./support/fakeOrganization";
-import { REPO } from "./support/program";
-import { runScript } from "./support/runScript";
-import { useScratch } from "./support/scratch";
-import { writeStackFile } from "./support/stackFile";
+import { fakeAwsEnv } from "../testkit/fakeAws";
+import { defaultOrg, startFakeOrganization } from "../testkit/fakeOrganization";
+import { REPO } from "../testkit/program";
+import { runScript } from "../testkit/runScript";
+import { useScratch } from "../testkit/scratch";
+import { writeStackFile } from "../testkit/stackFile";
 
 const { running, tmpDir } = useScratch("scripts-config");
 const HUB_STACK = "acme/root-activity-monitor/hub";

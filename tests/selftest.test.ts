@@ -19,7 +19,7 @@ import {
   type HubTarget,
   type SelfTestOptions,
 } from "../scripts/selftest/run";
-import { FakeAwsError, fakeAwsEnv, type FakeAws, type RecordedRequest } from "./support/fakeAws";
+import { FakeAwsError, fakeAwsEnv, type FakeAws, type RecordedRequest } from "../testkit/fakeAws";
 import {
   defaultOrg,
   fakeClientConfig,
@@ -27,9 +27,9 @@ import {
   HUB_BUS_ARN,
   MANAGEMENT_ACCOUNT_ID,
   startFakeOrganization,
-} from "./support/fakeOrganization";
-import { runScript } from "./support/runScript";
-import { useScratch } from "./support/scratch";
+} from "../testkit/fakeOrganization";
+import { runScript } from "../testkit/runScript";
+import { useScratch } from "../testkit/scratch";
 
 const LOG_GROUP = "/aws/lambda/notifier-logs-abc1234";
 const HUB: HubTarget = {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Shard } from "../spoke/config";
 import { discoverAccounts, DiscoveryError, type DiscoveryOptions } from "../spoke/discovery";
 import { inShard, shardOf } from "../spoke/shard";
-import { FakeAwsError, fakeAwsEnv, type FakeAws } from "./support/fakeAws";
+import { FakeAwsError, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
 import {
   DEFAULT_ACCOUNT_IDS,
   DEFAULT_ACTIVE_ACCOUNT_IDS,
@@ -18,7 +18,7 @@ import {
   ORG_ID,
   OU,
   startFakeOrganization,
-} from "./support/fakeOrganization";
+} from "../testkit/fakeOrganization";
 
 const running: FakeAws[] = [];
 afterEach(async () => {

@@ -12,9 +12,9 @@ import {
   MANAGEMENT_ACCOUNT_ID,
   OU,
   startFakeOrganization,
-} from "./support/fakeOrganization";
-import type { FakeAws } from "./support/fakeAws";
-import { ofType, parseJson, runProgram, type ProgramRun, type RunOptions } from "./support/program";
+} from "../testkit/fakeOrganization";
+import type { FakeAws } from "../testkit/fakeAws";
+import { ofType, parseJson, runProgram, type ProgramRun, type RunOptions } from "../testkit/program";
 
 const REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"];
 const HUB_STACK = "acme/root-activity-monitor/hub";

@@ -6,9 +6,9 @@ import {
   HUB_BUS_ARN,
   MANAGEMENT_ACCOUNT_ID,
   startFakeOrganization,
-} from "./support/fakeOrganization";
-import type { FakeAws } from "./support/fakeAws";
-import { ofType, runProgram, type RunOptions } from "./support/program";
+} from "../testkit/fakeOrganization";
+import type { FakeAws } from "../testkit/fakeAws";
+import { ofType, runProgram, type RunOptions } from "../testkit/program";
 
 let fake: { aws: FakeAws; env: Record<string, string> };
 beforeAll(async () => {

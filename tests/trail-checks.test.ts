@@ -6,10 +6,10 @@ import type { AwsCredentialIdentity } from "../scripts/access";
 import { runCoverage } from "../scripts/coverage";
 import { runDoctor } from "../scripts/doctor";
 import { readSpokeConfig } from "../spoke/config";
-import { startFakeAws } from "./support/fakeAws";
-import { fakeClientConfig, orgBusPolicy } from "./support/fakeOrganization";
-import { A, B, FakePosture, fakeDeps, MGMT, REGIONS, smallOrg, writeSpoke } from "./support/fakePosture";
-import { useScratch } from "./support/scratch";
+import { startFakeAws } from "../testkit/fakeAws";
+import { fakeClientConfig, orgBusPolicy } from "../testkit/fakeOrganization";
+import { A, B, FakePosture, fakeDeps, MGMT, REGIONS, smallOrg, writeSpoke } from "../testkit/fakePosture";
+import { useScratch } from "../testkit/scratch";
 
 const { running, tmpDir } = useScratch("trail-checks");
 const BUS = `arn:aws:events:us-east-1:${A}:event-bus/root-activity`;

@@ -4,11 +4,11 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { useScratch } from "./support/scratch";
+import { useScratch } from "../testkit/scratch";
 
 const REPO = path.join(__dirname, "..");
 const scratch = useScratch("typecheck");
-const { pulumiTsNode } = require("./support/pulumiHost.js") as {
+const { pulumiTsNode } = require("../testkit/pulumiHost.js") as {
   pulumiTsNode(
     dir: string,
     env: Record<string, string | undefined>,
@@ -28,7 +28,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; 
 }
 
 describe("how Pulumi compiles the program", () => {
-  it("the shipped language host decides as tests/support/pulumiHost.js does", () => {
+  it("the shipped language host decides as testkit/pulumiHost.js does", () => {
     const runJs = fs
       .readFileSync(require.resolve("@pulumi/pulumi/cmd/run/run.js"), "utf8")
       .replace(/\s+/g, " ");

@@ -1,7 +1,7 @@
 // Runs scripts/bench/baselineChild.ts in a fresh process through the same launcher as the real
-// program (tests/support/program.ts): same Node, same TypeScript preload, same environment.
+// program (testkit/program.ts): same Node, same TypeScript preload, same environment.
 import * as path from "node:path";
-import { runMockedChild } from "../../tests/support/program";
+import { runMockedChild } from "../../testkit/program";
 
 export interface BaselineRun {
   error?: string;

@@ -1,9 +1,9 @@
 // Baseline for the spoke scaling benchmark: a trivial Pulumi program that registers `count` plain
-// aws.cloudwatch.EventRule resources under the same mocks as tests/support/programChild.ts (in its
+// aws.cloudwatch.EventRule resources under the same mocks as testkit/programChild.ts (in its
 // lightweight mode), in its own process started the same way. Run by scripts/bench/baseline.ts.
 import * as pulumi from "@pulumi/pulumi";
-import { runChild, writeChildResult } from "../../tests/support/childResult";
-import type { RecordedResource } from "../../tests/support/program";
+import { runChild, writeChildResult } from "../../testkit/childResult";
+import type { RecordedResource } from "../../testkit/program";
 
 interface BaselineInput {
   count: number;

@@ -1,14 +1,14 @@
 // Notifier figures: the code archive the hub program builds, cold start in fresh processes, and
-// warm time per event, all against a local SNS/Organizations endpoint (tests/support/fakeAws.ts).
+// warm time per event, all against a local SNS/Organizations endpoint (testkit/fakeAws.ts).
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../tests/support/fakeAws";
-import { startFakeDynamo } from "../../tests/support/fakeDynamo";
-import { createSandbox, sqsBatch } from "../../tests/support/lambdaSandbox";
-import { REPO, runExampleHub } from "../../tests/support/program";
-import { zipArchive } from "../../tests/support/zip";
+import { fakeAwsEnv, startFakeAws, type FakeAws } from "../../testkit/fakeAws";
+import { startFakeDynamo } from "../../testkit/fakeDynamo";
+import { createSandbox, sqsBatch } from "../../testkit/lambdaSandbox";
+import { REPO, runExampleHub } from "../../testkit/program";
+import { zipArchive } from "../../testkit/zip";
 import { archiveModules, type ModuleShare } from "./archiveModules";
 
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
@@ -337,7 +337,7 @@ export async function previousArchiveCode(rev: string = PREVIOUS_NOTIFIER_COMMIT
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
     const program = require(
       path.join(dir, "tests", "support", "program.ts"),
-    ) as typeof import("../../tests/support/program");
+    ) as typeof import("../../testkit/program");
     return (await program.runExampleHub()).code;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runProgram } from "../../tests/support/program";
+import { runProgram } from "../../testkit/program";
 import { runSpoke } from "./spoke";
 
 const REPO = path.join(__dirname, "..", "..");

@@ -308,7 +308,7 @@ export function renderReport(measured: Results): string {
     if (archive && !hasError(archive)) {
       lines.push(
         "**Archive.** The hub program (`Pulumi.hub.yaml`, `organizationId: o-exampleorg1`) run under mocks;",
-        "the code asset of the `aws.lambda.CallbackFunction`, zipped with deflate (`tests/support/zip.ts`).",
+        "the code asset of the `aws.lambda.CallbackFunction`, zipped with deflate (`testkit/zip.ts`).",
         `Entries: ${archive.entries.map((e) => `\`${e}\``).join(", ")}. ${fmtInt(archive.codeBytes)} bytes of code, ` +
           `${fmtInt(archive.zippedBytes)} bytes zipped.`,
         "",
@@ -400,7 +400,7 @@ export function renderReport(measured: Results): string {
     lines.push(
       "The real `index.ts` with `Pulumi.spoke-template.yaml` (`hubEventBusArn` set, `hubStack` unset, the",
       `17 default regions), run under Pulumi mocks in a fresh process as the tests do`,
-      "(`tests/support/programChild.ts`, lightweight), against a fake organization of N ACTIVE accounts",
+      "(`testkit/programChild.ts`, lightweight), against a fake organization of N ACTIVE accounts",
       "(the management account, which is the caller, plus N-1 members). Baseline: `scripts/bench/baselineChild.ts`,",
       "a program that registers the same number of plain `aws.cloudwatch.EventRule` resources under the same",
       "mocks, started the same way. Time: in the child, from `require` of the program to its outputs resolved",
@@ -461,7 +461,7 @@ export function renderReport(measured: Results): string {
     lines.push("## Program start", "");
     lines.push(
       "What `pulumi preview` pays before the engine sees a resource: a fresh Node process compiled as",
-      "Pulumi's language host compiles the program (`tests/support/pulumiHost.js`), with an empty ts-node",
+      "Pulumi's language host compiles the program (`testkit/pulumiHost.js`), with an empty ts-node",
       "cache as on a fresh runner, from process start to resources registered and outputs resolved",
       "under mocks. Transpile-only is the project's settings as shipped (`noCheck` in `tsconfig.json`);",
       "type-checked is the same `tsconfig.json` without `noCheck`. Peak RSS of the child.",

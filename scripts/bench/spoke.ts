@@ -1,6 +1,6 @@
 // Runs the real spoke program under Pulumi mocks against a fake organization of N accounts.
-import { FakeOrganization, startFakeOrganization } from "../../tests/support/fakeOrganization";
-import { runProgram, type ProgramRun } from "../../tests/support/program";
+import { FakeOrganization, startFakeOrganization } from "../../testkit/fakeOrganization";
+import { runProgram, type ProgramRun } from "../../testkit/program";
 
 export const MANAGEMENT_ACCOUNT = "111111111111";
 export const HUB_BUS_ARN = "arn:aws:events:us-east-1:222222222222:event-bus/root-activity";

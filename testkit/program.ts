@@ -6,7 +6,7 @@ import * as path from "node:path";
 
 import { writeStackFile } from "./stackFile";
 
-export const REPO = path.join(__dirname, "..", "..");
+export const REPO = path.join(__dirname, "..");
 export const HUB_ACCOUNT = "222222222222";
 
 export interface RecordedResource {

@@ -8,5 +8,5 @@ const { pulumiTsNode } = require("./pulumiHost");
 
 // The host's decision from the project's own settings (tsconfig.json, PULUMI_NODEJS_* variables),
 // so the suite compiles as users' `pulumi preview` does: transpile-only, as shipped (README).
-const { tsnodeRequire, options } = pulumiTsNode(path.join(__dirname, "..", ".."));
+const { tsnodeRequire, options } = pulumiTsNode(path.join(__dirname, ".."));
 require(tsnodeRequire).register(options);

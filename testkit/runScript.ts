@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..");
 
 export interface ScriptResult {
   /** The exit code; -1 when the child did not exit normally (killed, timed out, not started). */

@@ -1,9 +1,9 @@
 // A program with two hubs in one stack, from the stack's hub config, for tests/hub-names.test.ts:
 // the hubs' names alone must keep their URNs apart. Only the first holds pre-split URNs.
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretConfig, PROJECT, projectConfig } from "../../common/config";
-import { readHubConfig } from "../../hub/config";
-import { RootActivityHub } from "../../hub/hub";
+import { isSecretConfig, PROJECT, projectConfig } from "../common/config";
+import { readHubConfig } from "../hub/config";
+import { RootActivityHub } from "../hub/hub";
 
 const TWO_HUBS = [
   { name: "hub-a", eventBusName: "root-activity-a", preSplitUrns: true },

@@ -1,4 +1,4 @@
-// How a mocked Pulumi child process (tests/support/programChild.ts, scripts/bench/baselineChild.ts)
+// How a mocked Pulumi child process (testkit/programChild.ts, scripts/bench/baselineChild.ts)
 // reports back: one JSON file, written whatever happens, then a clean exit.
 import * as fs from "node:fs";
 

@@ -1,8 +1,8 @@
 // Runs the real program (index.ts) under Pulumi mocks in its own process, with the config of a
-// real stack file, and writes what it registered to a JSON file. Run by tests/support/program.ts.
+// real stack file, and writes what it registered to a JSON file. Run by testkit/program.ts.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { applyProjectConfig, loadProject, loadStackFile, type ResolvedConfig } from "../../common/cliConfig";
+import { applyProjectConfig, loadProject, loadStackFile, type ResolvedConfig } from "../common/cliConfig";
 import { runChild, writeChildResult } from "./childResult";
 import type { EngineUrn, RecordedResource } from "./program";
 import { testDecrypt } from "./stackFile";
@@ -23,7 +23,7 @@ interface ChildInput {
 }
 
 const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
-const repo = path.join(__dirname, "..", "..");
+const repo = path.join(__dirname, "..");
 const PROJECT = "root-activity-monitor";
 
 /** What the CLI hands the program: Pulumi.yaml and the stack file through the CLI's own rules. */
