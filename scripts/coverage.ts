@@ -23,7 +23,7 @@ import {
 import { parseSpokeOutputs } from "./coverage/spokeOutputs";
 import { REPORT_FLAGS, reportStacks } from "./coverage/stackFiles";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "./stackOutputs";
-import { loadStackConfig, stackRole } from "./stackConfig";
+import { loadStackConfig, shortStackName, stackRole } from "./stackConfig";
 import type { ClientFactory } from "./access";
 import { UsageError, errorMessage, parseAndRun, parseFlags, runMain } from "./cli";
 import { spokeTrails } from "./posture/trailUse";
@@ -120,7 +120,7 @@ export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}
 
   const readOutputs = async (stack: string): Promise<StackOutputs> => {
     if (opts.outputsFile) return readOutputsFile(opts.outputsFile);
-    if (opts.outputsDir) return readOutputsFile(path.join(opts.outputsDir, `${stack.split("/").pop()}.json`));
+    if (opts.outputsDir) return readOutputsFile(path.join(opts.outputsDir, `${shortStackName(stack)}.json`));
     return (deps.stackOutputs ?? ((s, d) => pulumiStackOutputs(s, d)))(stack, opts.dir);
   };
 

@@ -2,6 +2,7 @@
 // stack outputs, and tells "the CLI is not here" apart from "the CLI refused": offline, the npm
 // package cannot download the CLI, and "log in" would be the wrong advice.
 import { execFile } from "node:child_process";
+import { shortStackName } from "./stackConfig";
 
 export class PulumiCliError extends Error {
   constructor(
@@ -20,7 +21,7 @@ const NO_CLI =
 
 /** The command that saves a stack's outputs, and the flag that reads them back, with a plain file name. */
 export function outputsFileHint(stack: string): string {
-  const file = `${stack.split("/").pop() ?? stack}.json`;
+  const file = `${shortStackName(stack)}.json`;
   return `npx pulumi stack output --json --stack ${stack} > ${file}, then --outputs ${file}`;
 }
 

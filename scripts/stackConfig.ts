@@ -29,10 +29,14 @@ export class StackConfigError extends Error {
   }
 }
 
+/** The stack's own name: "dev" for "org/project/dev" and for "dev". */
+export function shortStackName(stack: string): string {
+  return stack.split("/").pop() ?? stack;
+}
+
 /** "org/project/dev" and "dev" both live in Pulumi.dev.yaml. */
 export function stackFileName(stack: string): string {
-  const name = stack.split("/").pop() ?? stack;
-  return `Pulumi.${name}.yaml`;
+  return `Pulumi.${shortStackName(stack)}.yaml`;
 }
 
 export function loadStackConfig(stack: string, dir: string = process.cwd()): StackConfig {
@@ -43,7 +47,7 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
         "or run from the project directory (--dir <path>).",
     );
   }
-  const stackName = stack.split("/").pop() ?? stack;
+  const stackName = shortStackName(stack);
   let values: Record<string, string>;
   let secretKeys: string[];
   let environments: string[];
