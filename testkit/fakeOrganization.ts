@@ -222,8 +222,16 @@ export class FakeOrganization {
     }
   }
 
-  private parentExists(id: string): boolean {
-    return id === this.rootId || this.ous.has(id);
+  /** The request's ParentId, refused as Organizations refuses one that is no root or OU. */
+  private existingParent(params: Record<string, unknown>): string {
+    const parent = String(params.ParentId ?? "");
+    if (parent !== this.rootId && !this.ous.has(parent)) {
+      throw new FakeAwsError(
+        "ParentNotFoundException",
+        "We can't find a root or OU with the ParentId that you specified.",
+      );
+    }
+    return parent;
   }
 
   /** One page of `items`; the token names the operation and parent so a mixed-up token is caught. */
@@ -333,13 +341,7 @@ export class FakeOrganization {
 
       "organizations:ListAccountsForParent": (params) => {
         this.guardOrganizations();
-        const parent = String(params.ParentId ?? "");
-        if (!this.parentExists(parent)) {
-          throw new FakeAwsError(
-            "ParentNotFoundException",
-            "We can't find a root or OU with the ParentId that you specified.",
-          );
-        }
+        const parent = this.existingParent(params);
         const ids = scrambled(
           [...this.accounts.values()].filter((a) => a.parentId === parent).map((a) => a.id),
         );
@@ -352,13 +354,7 @@ export class FakeOrganization {
 
       "organizations:ListChildren": (params) => {
         this.guardOrganizations();
-        const parent = String(params.ParentId ?? "");
-        if (!this.parentExists(parent)) {
-          throw new FakeAwsError(
-            "ParentNotFoundException",
-            "We can't find a root or OU with the ParentId that you specified.",
-          );
-        }
+        const parent = this.existingParent(params);
         const type = String(params.ChildType ?? "");
         let ids: string[];
         if (type === "ORGANIZATIONAL_UNIT") {
