@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildSync, type BuildOptions } from "esbuild";
+import { minify_sync } from "terser";
 
 export type NotifierHandler = (event: unknown, context?: unknown) => Promise<unknown>;
 
@@ -18,7 +19,8 @@ export function notifierBuildOptions(entry: string = NOTIFIER_ENTRY): BuildOptio
     entryPoints: [entry],
     bundle: true,
     platform: "node",
-    format: "cjs",
+    // ESM output needs none of esbuild's CommonJS export helpers (about 150 bytes zipped).
+    format: "esm",
     target: "node22",
     minify: true,
     write: false,
@@ -27,14 +29,35 @@ export function notifierBuildOptions(entry: string = NOTIFIER_ENTRY): BuildOptio
   };
 }
 
+/** esbuild's `require` shim in ESM output; `require` is in scope where the bundle runs. */
+const REQUIRE_SHIM = /var ([\w$]+)=\([\w$]+=>typeof require<"u"\?require:.*?is not supported'\)\}\);/;
+
+/**
+ * The bundle as an ES module: esbuild bundles and minifies, its `require` shim becomes `require`
+ * (left as is if it ever differs), then terser's pass over the whole (about 450 bytes zipped less, for about half a second).
+ */
 export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
   const result = buildSync(notifierBuildOptions(entry));
   const file = result.outputFiles[0];
   if (!file) throw new Error(`esbuild produced no output for ${entry}`);
-  return file.text;
+  const out = minify_sync(file.text.replace(REQUIRE_SHIM, "var $1=require;"), { module: true });
+  if (!out.code) throw new Error(`terser produced no output for ${entry}`);
+  return out.code;
 }
 
 type NotifierModule = () => { handler?: unknown };
+
+/** The ES module bundle as a function body that returns its exports: `export{a as b}` becomes `return{b:a}`. */
+export function notifierModuleBody(bundle: string): string {
+  const tail = /export\s*\{([^}]*)\};?\s*$/.exec(bundle);
+  if (!tail)
+    throw new Error("the notifier bundle does not end with its exports: the minifiers' output changed");
+  const exported = (tail[1] ?? "")
+    .split(",")
+    .map((spec) => spec.trim().split(/\s+as\s+/))
+    .map(([local, name]) => `${name ?? local}:${local}`);
+  return bundle.slice(0, tail.index) + `return{${exported.join(",")}};`;
+}
 
 /**
  * Loads the bundle as the body of one function that returns the module's exports, from a file
@@ -42,16 +65,11 @@ type NotifierModule = () => { handler?: unknown };
  * runtime's AWS SDK; here the file rebinds it to resolve from the entry's folder.
  */
 function compileNotifierModule(entry: string): NotifierModule {
-  // esbuild ends a CommonJS bundle with `0&&(module.exports={...})`, a hint for Node's export
-  // scanner that names the exports as free variables; closure serialization would look them up.
-  const body = minifiedNotifierSource(entry)
-    .replace(/^"use strict";/, "")
-    .replace(/0&&\(module\.exports=\{[\w$,]*\}\);\s*$/, "");
   const source =
     `require = require("node:module").createRequire(${JSON.stringify(entry)});\n` +
-    'module.exports = function notifierModule() {\n"use strict";\nvar module = { exports: {} }, exports = module.exports;\n' +
-    body +
-    "\nreturn module.exports;\n};\n";
+    'module.exports = function notifierModule() {\n"use strict";\n' +
+    notifierModuleBody(minifiedNotifierSource(entry)) +
+    "\n};\n";
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ram-notifier-"));
   const file = path.join(dir, "__notifier.min.js");
   try {

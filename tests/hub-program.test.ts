@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
 import { NOTIFIER_ARCHIVE_BUDGET_BYTES } from "../hub/archive";
-import { minifiedNotifierSource } from "../hub/notifierCode";
+import { minifiedNotifierSource, notifierModuleBody } from "../hub/notifierCode";
 import { rootEventPattern } from "../handler/rootEvent";
 import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
 import { zipArchive } from "../testkit/zip";
@@ -200,8 +200,19 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     // One serialized module function, not one copy per captured helper: the archive is the minified
     // bundle plus a small wrapper, and it runs (the deployed-notifier tests invoke it).
     expect(Buffer.byteLength(code, "utf8")).toBeLessThan(minifiedNotifierSource().length * 1.1);
-    // The SDK comes from the Lambda runtime, by bare package name.
+    // The SDK comes from the Lambda runtime, by bare package name, through `require` itself: not
+    // esbuild's ESM shim, which would throw "Dynamic require ... is not supported" without it.
     expect(code).not.toMatch(/require\("@aws-sdk\/client-[a-z]+\/dist-cjs/);
+    expect(code).not.toContain("is not supported");
+    expect(code).toMatch(/\bvar [\w$]+=require[,;]/);
+    expect(code).toContain('("@aws-sdk/client-dynamodb")');
+  });
+
+  it("turns the module's exports into the body's return value, and says so when they are missing", () => {
+    expect(notifierModuleBody("let a=1;function b(){}export{b as handler,a};")).toBe(
+      "let a=1;function b(){}return{handler:b,a:a};",
+    );
+    expect(() => notifierModuleBody("let a=1;module.exports={a};")).toThrow(/does not end with its exports/);
   });
 
   it("encrypts the topic with a rotating customer-managed key and subscribes every address", () => {

@@ -1,56 +1,25 @@
-// Small statistics and formatting helpers for the benchmark.
+// Statistics and number formats of the benchmark and its report.
 
-export interface Summary {
-  n: number;
-  median: number;
-  min: number;
-  max: number;
-  p90: number;
-}
-
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (b - a) * (pos - lo);
-}
-
-export function summarize(values: number[]): Summary {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    n: sorted.length,
-    median: quantile(sorted, 0.5),
-    min: sorted[0] ?? NaN,
-    max: sorted[sorted.length - 1] ?? NaN,
-    p90: quantile(sorted, 0.9),
+/** Median, p90 (interpolated), min and max of `values`. */
+export function summarize(values: number[]) {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number): number => {
+    const pos = (s.length - 1) * p;
+    const lo = s[Math.floor(pos)] ?? NaN;
+    return lo + ((s[Math.ceil(pos)] ?? NaN) - lo) * (pos - Math.floor(pos));
   };
+  return { n: s.length, median: q(0.5), p90: q(0.9), min: s[0] ?? NaN, max: s[s.length - 1] ?? NaN };
 }
 
-export function median(values: number[]): number {
-  return summarize(values).median;
-}
+export const median = (values: number[]): number => summarize(values).median;
+export const int = (n: number): string => n.toLocaleString("en-US");
+export const ms = (v: number, digits = 1): string => `${v.toFixed(digits)} ms`;
+export const ms2 = (v: number): string => ms(v, 2);
+export const seconds = (v: number): string => `${(v / 1000).toFixed(1)} s`;
+export const ratio = (v: number): string => `${v.toFixed(2)}x`;
+export const mib = (bytes: number): string =>
+  bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(2)} GiB` : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
 
-export function ms(v: number, digits = 1): string {
-  return `${v.toFixed(digits)} ms`;
-}
-
-export function seconds(msValue: number): string {
-  return `${(msValue / 1000).toFixed(1)} s`;
-}
-
-export function mib(bytes: number): string {
-  return bytes >= 1024 ** 3
-    ? `${(bytes / 1024 ** 3).toFixed(2)} GiB`
-    : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-}
-
-export function ratio(v: number): string {
-  return `${v.toFixed(2)}x`;
-}
-
-export function verdict(pass: boolean): string {
-  return pass ? "PASS" : "**FAIL**";
-}
+/** The median, with min, max and n when there is more than one value. */
+export const spread = (values: number[], fmt: (v: number) => string, s = summarize(values)): string =>
+  s.n > 1 ? `${fmt(s.median)} (min ${fmt(s.min)}, max ${fmt(s.max)}, n=${s.n})` : fmt(s.median);
