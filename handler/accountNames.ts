@@ -23,7 +23,8 @@ export function createAccountNames(kit: Kit): AccountNames {
       const name = await withDeadline(cap, "Organizations DescribeAccount", (signal) =>
         deps.lookupAccountName(id, signal),
       );
-      if (typeof name !== "string" || name.trim() === "") throw new Error("DescribeAccount returned no name");
+      if (typeof name !== "string" || name.trim() === "")
+        throw new Error("DescribeAccount returned no Account.Name");
       cache[id] = { name };
       return { ok: true, name };
     } catch (err) {

@@ -26,7 +26,7 @@ export interface NotifierDeps {
   /** Must reject when the message was not accepted. `signal` aborts at the publish deadline. */
   publish(msg: PublishInput, signal?: AbortSignal): Promise<void>;
   /** Organizations DescribeAccount Account.Name. `signal` aborts at the lookup cap. */
-  lookupAccountName(accountId: string, signal?: AbortSignal): Promise<string>;
+  lookupAccountName(accountId: string, signal?: AbortSignal): Promise<string | undefined>;
   log(line: Record<string, unknown>): void;
   /** One data point of a metric (lambda.ts writes it in embedded metric format). */
   metric?(name: MetricName, alert?: MetricAlert): void;
@@ -40,6 +40,8 @@ export interface NotifierDeps {
   now?(): Date;
   /** Pass a container-lifetime object to keep names across invocations. Default: a fresh one. */
   nameCache?: NameCache;
+  /** Pass a container-lifetime object to skip re-noting an account's activity within a bucket. */
+  activityNoted?: Record<string, number>;
   nameLookupCapMs?: number;
   publishDeadlineMs?: number;
   statePhaseCapMs?: number;

@@ -43,12 +43,12 @@ async function applied(write: Promise<{ Attributes?: Item }>): Promise<Item | un
   }
 }
 
-/** The digest entries of a bucket item, in event-key order (the flush sorts them by time). */
-function entriesOf(item: Item): DigestEntry[] {
+/** The digest entries of a bucket item by event key, in key order (the flush sorts them by time). */
+function entriesOf(item: Item): [string, DigestEntry][] {
   return Object.keys(item)
     .filter((k) => k.startsWith(ENTRY))
     .sort()
-    .map((k) => JSON.parse(item[k]?.S ?? "{}") as DigestEntry);
+    .map((k) => [k.slice(ENTRY.length), JSON.parse(item[k]?.S ?? "{}") as DigestEntry]);
 }
 
 export function createDynamoStore(tableName: string, client: DynamoDBClient): StateStore {
@@ -79,28 +79,47 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       opts(signal),
     );
 
-  /** Sets a flag (done, scheduled, sent) on an item. */
+  /** The items a consistent query finds, page after page; `only`: the attributes to return. */
+  async function* items(condition: string, values: Item, signal: AbortSignal | undefined, only?: string) {
+    const pages = sdk.paginateQuery(
+      { client },
+      {
+        TableName,
+        KeyConditionExpression: condition,
+        ExpressionAttributeValues: values,
+        ConsistentRead: true,
+        ...(only ? { ProjectionExpression: only } : {}),
+      },
+      opts(signal),
+    );
+    for await (const page of pages) yield* page.Items ?? [];
+  }
+
+  /** Sets a flag (scheduled, sent) on an item. */
   const flag = (Key: Item, name: string, signal: AbortSignal | undefined) =>
     update(Key, `SET ${name} = :yes`, { ":yes": TRUE }, signal);
 
   return {
     async claimEvent(eventKey, nowMs, staleBeforeMs, held, signal) {
+      // `wasIn` keeps a stale claim's bucket, in the same write that takes it over: the flush of that
+      // bucket still lists the event's entry (see claimFlush).
       const old = await applied(
-        client.send(
-          new sdk.PutItemCommand({
-            TableName,
-            Item: {
-              ...eventItem(eventKey),
-              claimedAt: N(nowMs),
-              done: FALSE,
-              expiresAt: expiry(nowMs, EVENT_TTL_SECONDS),
-              ...(held ? { heldIn: S(bucketPk(held)) } : {}),
-            },
+        update(
+          eventItem(eventKey),
+          "SET claimedAt = :now, done = :no, expiresAt = :exp, heldIn = :in, wasIn = if_not_exists(heldIn, :none)",
+          {
+            ":now": N(nowMs),
+            ":no": FALSE,
+            ":exp": expiry(nowMs, EVENT_TTL_SECONDS),
+            ":in": S(held ? bucketPk(held) : ""),
+            ":none": S(""),
+            ":stale": N(staleBeforeMs),
+          },
+          signal,
+          {
             ConditionExpression: "attribute_not_exists(pk) OR (done = :no AND claimedAt < :stale)",
-            ExpressionAttributeValues: { ":no": FALSE, ":stale": N(staleBeforeMs) },
             ReturnValues: "ALL_OLD",
-          }),
-          opts(signal),
+          },
         ),
       );
       if (!old) return "duplicate";
@@ -112,14 +131,15 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
           opts(signal),
         );
         if (out.Item?.[ENTRY + eventKey]) {
-          await flag(eventItem(eventKey), "done", signal);
+          await update(eventItem(eventKey), "SET done = :yes, heldIn = wasIn", { ":yes": TRUE }, signal);
           return "duplicate";
         }
       }
       return "claimed";
     },
     async markEventDone(eventKey, signal) {
-      await flag(eventItem(eventKey), "done", signal);
+      // Published alone: held nowhere, so no digest lists it (see claimFlush).
+      await update(eventItem(eventKey), "SET done = :yes REMOVE heldIn, wasIn", { ":yes": TRUE }, signal);
     },
     async releaseEvent(eventKey, signal) {
       await applied(
@@ -136,34 +156,31 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
     },
     async recordSignInFailure(accountId, eventKey, atMs, fromMs, signal) {
       const pk = `signin-failures#${accountId}`;
-      await client.send(
+      const sk = `${timeKey(atMs)}#${eventKey}`;
+      // The write and the count go side by side (one round trip): the count says whether it already
+      // saw this failure, and adds it when it did not.
+      const put = client.send(
         new sdk.PutItemCommand({
           TableName,
-          Item: {
-            ...key(pk, `${timeKey(atMs)}#${eventKey}`),
-            expiresAt: expiry(atMs, SIGN_IN_FAILURE_TTL_SECONDS),
-          },
+          Item: { ...key(pk, sk), expiresAt: expiry(atMs, SIGN_IN_FAILURE_TTL_SECONDS) },
         }),
         opts(signal),
       );
-      let count = 0;
-      const pages = sdk.paginateQuery(
-        { client },
-        {
-          TableName,
-          KeyConditionExpression: "pk = :pk AND sk BETWEEN :lo AND :hi",
-          ExpressionAttributeValues: {
-            ":pk": S(pk),
-            ":lo": S(timeKey(fromMs)),
-            ":hi": S(`${timeKey(atMs)}#\uffff`),
-          },
-          Select: "COUNT",
-          ConsistentRead: true,
-        },
-        opts(signal),
-      );
-      for await (const page of pages) count += page.Count ?? 0;
-      return count;
+      const count = async () => {
+        let n = 0;
+        let mine = 0;
+        const range = {
+          ":pk": S(pk),
+          ":lo": S(timeKey(fromMs)),
+          ":hi": S(`${timeKey(atMs)}#\uffff`),
+        };
+        for await (const it of items("pk = :pk AND sk BETWEEN :lo AND :hi", range, signal, "sk")) {
+          n++;
+          if (it.sk?.S === sk) mine = 1;
+        }
+        return n + 1 - mine;
+      };
+      return (await Promise.all([count(), put]))[0];
     },
     async noteActivity(accountId, bucket, nowMs, signal) {
       const out = await update(
@@ -175,6 +192,18 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       );
       const last = out.Attributes?.lastBucket?.N;
       return last === undefined ? undefined : Number(last);
+    },
+    async unnoteActivity(accountId, bucket, previous, signal) {
+      const none = previous === undefined;
+      await applied(
+        update(
+          activityKey(accountId),
+          none ? "REMOVE lastBucket" : "SET lastBucket = :p",
+          { ":b": N(bucket), ...(none ? {} : { ":p": N(previous) }) },
+          signal,
+          { ConditionExpression: "lastBucket = :b" },
+        ),
+      );
     },
     async holdForDigest(ref, eventKey, entry, nowMs, signal) {
       const old = await applied(
@@ -214,7 +243,50 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
           },
         ),
       );
-      return item ? entriesOf(item) : "skip";
+      if (!item) return "skip";
+      // An entry counts only while its event's claim is held in this bucket: a duplicate's entry, or
+      // that of an event published alone after all, does not (the router holds beside the claim).
+      const pk = bucketPk(ref);
+      const held = entriesOf(item);
+      const ours: Record<string, boolean> = {};
+      for (let i = 0; i < held.length; i += 100) {
+        let Keys: Item[] | undefined = held.slice(i, i + 100).map(([k]) => eventItem(k));
+        for (let round = 0; Keys?.length; round++) {
+          if (round > 0) await new Promise((r) => setTimeout(r, 50 * round));
+          const out = await client.send(
+            new sdk.BatchGetItemCommand({
+              RequestItems: {
+                [TableName]: { Keys, ConsistentRead: true, ProjectionExpression: "pk, heldIn, wasIn" },
+              },
+            }),
+            opts(signal),
+          );
+          for (const it of out.Responses?.[TableName] ?? [])
+            ours[it.pk?.S ?? ""] = it.heldIn?.S === pk || it.wasIn?.S === pk;
+          Keys = out.UnprocessedKeys?.[TableName]?.Keys;
+        }
+      }
+      const entries = held.filter(([k]) => ours[`event#${k}`]).map(([, e]) => e);
+      // A bucket of the notifier before issue 15 (it counted events in \`n\`) kept each entry as an
+      // item of its own: a deploy in mid-storm must not lose them.
+      if (item.n) {
+        for await (const it of items(
+          "pk = :pk",
+          { ":pk": S(`digest#${ref.accountId}#${ref.bucket}`) },
+          signal,
+        )) {
+          const s = (k: string) => it[k]?.S ?? "";
+          entries.push({
+            eventId: s("sk"),
+            name: s("name"),
+            time: s("time"),
+            region: s("region"),
+            result: s("result"),
+            severity: s("severity") as DigestEntry["severity"],
+          });
+        }
+      }
+      return entries;
     },
     async markBucketSent(ref, signal) {
       await flag(bucketKey(ref), "sent", signal);

@@ -38,7 +38,8 @@ const state: {
   store?: StateStore;
   webhook?: { url: Promise<string>; readAt: number };
   names: NameCache;
-} = { names: {} };
+  noted: Record<string, number>;
+} = { names: {}, noted: {} };
 
 /** Re-read the webhook URL this often, so a rotated secret takes effect without a deploy. */
 const WEBHOOK_URL_TTL_MS = 5 * 60_000;
@@ -92,7 +93,8 @@ async function snsPublish(msg: PublishInput, signal?: AbortSignal): Promise<void
   );
 }
 
-async function describeAccountName(accountId: string, signal?: AbortSignal): Promise<string> {
+/** The account's name; none when Organizations gives none (accountNames.ts says so in the alert). */
+async function describeAccountName(accountId: string, signal?: AbortSignal): Promise<string | undefined> {
   const sdk = require("@aws-sdk/client-organizations") as typeof import("@aws-sdk/client-organizations");
   if (!state.org) {
     state.org = new sdk.OrganizationsClient({
@@ -104,9 +106,7 @@ async function describeAccountName(accountId: string, signal?: AbortSignal): Pro
   const out = await state.org.send(new sdk.DescribeAccountCommand({ AccountId: accountId }), {
     abortSignal: signal,
   });
-  const name = out.Account?.Name;
-  if (!name) throw new Error("DescribeAccount returned no Account.Name");
-  return name;
+  return out.Account?.Name;
 }
 
 function stateStore(tableName: string): StateStore {
@@ -188,10 +188,7 @@ function env(name: string): string | undefined {
 export async function handler(event: unknown, _context?: unknown): Promise<SQSBatchResponse | void> {
   const topicArn = env("TOPIC_ARN");
   if (topicArn === undefined) {
-    throw new Error(
-      "TOPIC_ARN is not set: the root-activity notifier has nowhere to send alerts. " +
-        "Set the function's TOPIC_ARN environment variable to the alert SNS topic ARN.",
-    );
+    throw new Error("TOPIC_ARN is not set: set it on the notifier function to the alert SNS topic's ARN.");
   }
   const table = env("STATE_TABLE");
   const queueUrl = env("EVENT_QUEUE_URL");
@@ -205,6 +202,7 @@ export async function handler(event: unknown, _context?: unknown): Promise<SQSBa
     // EMF lines go to stdout unprefixed, so CloudWatch Logs reads them as metrics.
     metric: (name, alert) => process.stdout.write(JSON.stringify(emf(name, Date.now(), alert)) + "\n"),
     nameCache: state.names,
+    activityNoted: state.noted,
     ...(table ? { store: stateStore(table) } : {}),
     ...(queueUrl ? { scheduleFlush: flushScheduler(queueUrl) } : {}),
     ...(webhookParameter ? { postWebhook: webhookPoster(webhookParameter) } : {}),

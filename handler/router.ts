@@ -1,6 +1,7 @@
 // Where a root event goes: a duplicate (already notified), on its own, or held for its account's
 // digest (storm control). Before the first publish of a burst there is one state round trip: the
-// claim, the account's activity note and (for a failed sign-in) the failure count run side by side.
+// claim, the account's activity note and (for a failed sign-in) the failure count run side by side;
+// mid-storm, the claim and the hold do.
 // The whole phase is capped and cancels at the cap: whatever answers later writes nothing more.
 // Any store failure sends the alert on its own: a duplicate beats a miss. No Pulumi imports:
 // serialized into the Lambda.
@@ -40,6 +41,8 @@ export function eventKey(f: RootEventFacts): string | undefined {
 export function createRouter(kit: Kit): Router {
   const { deps, now } = kit;
   const cap = deps.statePhaseCapMs ?? STATE_PHASE_CAP_MS;
+  /** Account -> the bucket this container last noted for it (the store holds that bucket or later). */
+  const noted = deps.activityNoted ?? {};
 
   function entryOf(f: RootEventFacts, verdict: SeverityVerdict, key: string): DigestEntry {
     return {
@@ -68,6 +71,7 @@ export function createRouter(kit: Kit): Router {
     const ref: BucketRef | undefined =
       isAccountId(acct) && schedule ? { accountId: acct, bucket } : undefined;
     let claimed = false;
+    let duplicate = false;
     let verdict = initial;
     const alone = (note?: string): Route => ({
       route: "alone",
@@ -79,10 +83,18 @@ export function createRouter(kit: Kit): Router {
     const work = async (signal: AbortSignal): Promise<Route> => {
       const claim = store.claimEvent(key, t, t - CLAIM_STALE_MS, ref, signal);
       void claim.then((c) => (claimed = c === "claimed")).catch(() => undefined);
+      // This container noted this account in this bucket already: noting it again changes nothing.
+      const known = acct !== undefined && noted[acct] === bucket;
       // Its failure matters only if the event could be held: caught here, judged below.
-      const noted = acct
-        ? store.noteActivity(acct, bucket, t, signal).catch((error: unknown) => ({ error }))
-        : undefined;
+      const note =
+        acct && !known
+          ? store.noteActivity(acct, bucket, t, signal).then(
+              (before) => ((noted[acct] = bucket), before),
+              (error: unknown) => ({ error }),
+            )
+          : known
+            ? bucket
+            : undefined;
       let failures: Promise<number> | undefined;
       if (f.isSignIn && f.failed && acct) {
         const at = Date.parse(f.eventTime ?? "");
@@ -90,19 +102,33 @@ export function createRouter(kit: Kit): Router {
         const from = atMs - SIGN_IN_FAILURE_WINDOW_MINUTES * 60_000;
         failures = store.recordSignInFailure(acct, key, atMs, from, signal);
       }
-      const [claimedAs, note, count] = await Promise.all([claim, noted, failures]);
+      // Mid-storm (noted here already, nothing to escalate it) the event will most likely be held:
+      // hold it beside the claim. The flush lists an entry only if its claim is held in that bucket,
+      // so the entry of a duplicate, or of an event that goes out alone after all, is never listed.
+      const early =
+        known && ref && !failures && initial.severity !== "critical"
+          ? store.holdForDigest(ref, key, entryOf(f, initial, key), t, signal)
+          : undefined;
+      const [claimedAs, before, count, heldEarly] = await Promise.all([claim, note, failures, early]);
       if (claimedAs === "duplicate") {
+        // A late copy is not new activity: it must not send the account's next event to a digest.
+        // Best effort, and a duplicate whatever happens to it (see the catch below).
+        duplicate = true;
+        if (acct && !known && typeof before !== "object" && before !== bucket) {
+          delete noted[acct];
+          await store.unnoteActivity(acct, bucket, before, signal).catch(() => undefined);
+        }
         return { route: "duplicate" };
       }
       claimed = true;
       if (count !== undefined) verdict = escalateForFailures(verdict, count);
       // Critical events, and those that cannot be held, go out alone whatever the note says.
       if (verdict.severity === "critical" || !ref || !schedule) return alone();
-      if (typeof note === "object") throw note.error;
+      if (typeof before === "object") throw before.error;
       // The first event of a burst: no activity in this account in this bucket or the one before.
-      if (note === undefined || note < bucket - 1) return alone();
+      if (before === undefined || before < bucket - 1) return alone();
       // Past the cap each call below rejects at once (its signal is aborted): nothing more is written.
-      const held = await store.holdForDigest(ref, key, entryOf(f, verdict, key), t, signal);
+      const held = heldEarly ?? (await store.holdForDigest(ref, key, entryOf(f, verdict, key), t, signal));
       if (held.closed) return alone("digest already sent");
       if (!held.scheduled) {
         const delay = Math.ceil(((bucket + 1) * BUCKET_MS - t) / 1000) + FLUSH_GRACE_SECONDS;
@@ -115,6 +141,7 @@ export function createRouter(kit: Kit): Router {
     try {
       return await withDeadline(cap, "state store", work);
     } catch (err) {
+      if (duplicate) return { route: "duplicate" };
       kit.stateFailed(base, "state store failed; sending the alert on its own", err);
       return claimed ? alone() : { route: "alone", verdict };
     }

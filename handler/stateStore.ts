@@ -36,7 +36,10 @@ export interface StateStore {
     held: BucketRef | undefined,
     signal?: Signal,
   ): Promise<"claimed" | "duplicate">;
-  /** The event was published. (A held event needs no mark: its digest entry is the proof.) */
+  /**
+   * The event was published alone: no digest lists it, even if an entry of it was held. (A held
+   * event needs no mark: its entry, with its claim held in that bucket, is the proof.)
+   */
   markEventDone(key: string, signal?: Signal): Promise<void>;
   /** Notification failed: drop the claim so the redelivery is not taken for a duplicate. */
   releaseEvent(key: string, signal?: Signal): Promise<void>;
@@ -56,6 +59,16 @@ export interface StateStore {
     signal?: Signal,
   ): Promise<number | undefined>;
   /**
+   * Takes back the note `noteActivity` made for `bucket`, putting back the bucket noted before it
+   * (none: `previous` undefined), unless later activity noted the account again since.
+   */
+  unnoteActivity(
+    accountId: string,
+    bucket: number,
+    previous: number | undefined,
+    signal?: Signal,
+  ): Promise<void>;
+  /**
    * Holds an event for its bucket's digest, atomically with the flush's closing: `closed` when the
    * digest is already being sent (the entry was not stored), `scheduled` when a flush was scheduled.
    */
@@ -68,8 +81,9 @@ export interface StateStore {
   ): Promise<{ closed: boolean; scheduled: boolean }>;
   markScheduled(ref: BucketRef, signal?: Signal): Promise<void>;
   /**
-   * Closes the bucket to new entries and claims the sending of its digest: its entries, or "skip"
-   * when the digest was sent, or another flush is sending it (a claim younger than `staleBeforeMs`).
+   * Closes the bucket to new entries and claims the sending of its digest: the entries of events
+   * whose claims are held in it, or "skip" when the digest was sent, or another flush is sending it
+   * (a claim younger than `staleBeforeMs`).
    */
   claimFlush(
     ref: BucketRef,

@@ -39,11 +39,13 @@ export function notifierPolicy(a: NotifierPolicyArgs): pulumi.Output<string> {
     // Storm control: a delayed message on its own queue tells it when to send a digest.
     { Sid: "ScheduleDigests", Effect: "Allow", Action: "sqs:SendMessage", Resource: a.eventQueueArn },
     // Duplicate suppression, failed sign-in counts, digests and root-session attribution
-    // (PutItem/GetItem, no new action), in its own table only.
+    // (PutItem/GetItem, no new action), in its own table only. BatchGetItem: a digest's flush reads
+    // its entries' claims. tests/hub-alerts.test.ts checks these are exactly the calls the store makes.
     {
       Sid: "UseStateTable",
       Effect: "Allow",
       Action: [
+        "dynamodb:BatchGetItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",

@@ -3,12 +3,13 @@
 // there and write nothing, or the event could also be listed in a digest, or be claimed twice.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamoStore } from "../handler/dynamoStore";
 import { createNotifier, type PublishInput } from "../handler/notifier";
 import type { FlushRequest } from "../handler/stateStore";
 import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
+import { slowClient } from "../testkit/slowDynamo";
 
 const TABLE = "deadline-state";
 const ACCOUNT = "123412341234";
@@ -23,32 +24,6 @@ beforeAll(async () => {
 afterAll(async () => dynamo?.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The real client, but every call answers `delayMs` late while `slow` is on. Like the SDK, an
- * aborted call rejects at once and never reaches the table.
- */
-function slowClient(client: DynamoDBClient, delayMs: number) {
-  const ctl = { slow: false, calls: 0, abortedCalls: 0 };
-  const send = async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
-    ctl.calls++;
-    if (ctl.slow) {
-      const signal = options?.abortSignal;
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, delayMs);
-        signal?.addEventListener("abort", () => {
-          clearTimeout(timer);
-          ctl.abortedCalls++;
-          reject(Object.assign(new Error("Request aborted"), { name: "AbortError" }));
-        });
-      });
-    }
-    return (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options);
-  };
-  // Still a DynamoDBClient (the SDK's paginators check), with the slow `send`.
-  const wrapped = Object.assign(Object.create(client) as DynamoDBClient, { send });
-  return { client: wrapped, ctl };
-}
 
 function readOnlyEvent(id: string, at: number): string {
   const base = load("root-readonly-listaccesskeys.json");

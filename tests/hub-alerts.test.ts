@@ -1,7 +1,10 @@
 // The hub's alert routing, state and chat, through the real program under mocks: subscriptions with
 // filter policies, the state table, the webhook URL secret (and proof that it reaches no artifact
 // in plaintext), and the config errors users see.
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createDynamoStore } from "../handler/dynamoStore";
+import { startFakeDynamo } from "../testkit/fakeDynamo";
 import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";
 
 const ORG_ID = "o-exampleorg1";
@@ -82,6 +85,7 @@ describe("hub with subscriptions and a chat webhook", () => {
       `arn:aws:dynamodb:us-east-1:${HUB_ACCOUNT}:table/root-activity-hub-state-abc1234`,
     );
     expect([s.UseStateTable?.Action].flat().sort()).toEqual([
+      "dynamodb:BatchGetItem",
       "dynamodb:DeleteItem",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
@@ -214,5 +218,57 @@ describe("alert config errors name the key and the fix", () => {
       }),
     ).toBe("");
     expect(await errorOf({ notificationEmails: null })).toContain("no one would be told about root activity");
+  }, 120_000);
+});
+
+describe("the notifier role's state table actions", () => {
+  it("are exactly the DynamoDB calls the state store makes, every path taken", async () => {
+    const run = await runProgram({ stackFile: "Pulumi.hub.yaml", overrides: { organizationId: ORG_ID } });
+    const granted = [roleStatements(run).UseStateTable?.Action].flat().sort();
+    const dynamo = await startFakeDynamo();
+    try {
+      await dynamo.createTable("iam-state");
+      const made = new Set<string>();
+      const send = (command: object, options?: unknown) => {
+        made.add(`dynamodb:${command.constructor.name.replace(/Command$/, "")}`);
+        return (dynamo.client.send as (c: object, o?: unknown) => Promise<unknown>)(command, options);
+      };
+      const client = Object.assign(Object.create(dynamo.client) as DynamoDBClient, { send });
+      const store = createDynamoStore("iam-state", client);
+      const ref = { accountId: "111122223333", bucket: 5 };
+      const entry = {
+        eventId: "e",
+        name: "n",
+        time: "t",
+        region: "r",
+        result: "success",
+        severity: "low",
+      } as const;
+      await store.claimEvent("a", 1000, 0, ref);
+      await store.holdForDigest(ref, "a", entry, 1000);
+      await store.claimEvent("a", 900_000, 800_000, ref); // stale: reads the bucket
+      await store.claimEvent("b", 1000, 0, undefined);
+      await store.markEventDone("b");
+      await store.claimEvent("c", 1000, 0, undefined);
+      await store.releaseEvent("c");
+      await store.recordSignInFailure(ref.accountId, "f", 1000, 0);
+      await store.unnoteActivity(ref.accountId, 5, await store.noteActivity(ref.accountId, 5, 1000));
+      await store.markScheduled(ref);
+      // A bucket of the layout before issue 15: its entries are queried.
+      await dynamo.client.send(
+        new PutItemCommand({
+          TableName: "iam-state",
+          Item: { pk: { S: "bucket#111122223333#6" }, sk: { S: "-" }, n: { N: "1" } },
+        }),
+      );
+      await store.claimFlush(ref, 2000, 0);
+      await store.claimFlush({ ...ref, bucket: 6 }, 2000, 0);
+      await store.markBucketSent(ref);
+      await store.putRootSession("ASIAEXAMPLE", { by: "arn:aws:iam::1:user/x" }, 1000);
+      await store.getRootSession("ASIAEXAMPLE");
+      expect([...made].sort()).toEqual(granted);
+    } finally {
+      await dynamo.close();
+    }
   }, 120_000);
 });

@@ -9,6 +9,7 @@ import { createDynamoStore } from "../handler/dynamoStore";
 import { publishInput } from "../handler/publisher";
 import { processBatch } from "../handler/sqsBatch";
 import type { DigestEntry } from "../handler/digest";
+import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 
 describe("withDeadline", () => {
@@ -98,6 +99,7 @@ describe("DynamoDB store", () => {
   it("holds entries until the flush closes the bucket, then refuses them", async () => {
     const store = createDynamoStore("parts-state", dynamo.client);
     const ref = { accountId: "111122223333", bucket: 7 };
+    for (const k of ["k#1", "k#2", "k#3"]) await store.claimEvent(k, 1000, 0, ref);
     expect(await store.holdForDigest(ref, "k#1", entry("1"), 1000)).toEqual({
       closed: false,
       scheduled: false,
@@ -123,5 +125,58 @@ describe("DynamoDB store", () => {
     expect(await store.claimEvent("held#1", 500_000, 400_000, ref)).toBe("duplicate");
     expect(await store.claimEvent("alone#1", 1000, 0, ref)).toBe("claimed");
     expect(await store.claimEvent("alone#1", 500_000, 400_000, ref)).toBe("claimed");
+  });
+
+  it("lists an entry only while its event's claim is held in that bucket", async () => {
+    const store = createDynamoStore("parts-state", dynamo.client);
+    const ref = { accountId: "121212121212", bucket: 20 };
+    const later = { ...ref, bucket: 21 };
+    // held: claimed for this bucket. alone: published alone after its entry was held beside the
+    // claim. elsewhere: claimed for the next bucket (a late copy's entry). unclaimed: no claim.
+    for (const k of ["held", "alone"]) await store.claimEvent(k, 1000, 0, ref);
+    await store.claimEvent("elsewhere", 1000, 0, later);
+    for (const k of ["held", "alone", "elsewhere", "unclaimed"]) {
+      await store.holdForDigest(ref, k, entry(k), 1000);
+    }
+    await store.markEventDone("alone");
+    expect(await store.claimFlush(ref, 2000, 0)).toEqual([entry("held")]);
+  });
+
+  it("keeps a held event in its bucket's digest when a late copy takes over its stale claim", async () => {
+    const store = createDynamoStore("parts-state", dynamo.client);
+    const ref = { accountId: "343434343434", bucket: 30 };
+    const later = { ...ref, bucket: 32 };
+    expect(await store.claimEvent("late", 1000, 0, ref)).toBe("claimed");
+    await store.holdForDigest(ref, "late", entry("late"), 1000);
+    // The copy arrives after the claim went stale, before the bucket's (retried) flush; mid-storm
+    // it held an entry in its own bucket beside the claim.
+    expect(await store.claimEvent("late", 500_000, 400_000, later)).toBe("duplicate");
+    await store.holdForDigest(later, "late", entry("late"), 500_000);
+    expect(await store.claimFlush(ref, 501_000, 0)).toEqual([entry("late")]);
+    expect(await store.claimFlush(later, 501_000, 0)).toEqual([]);
+  });
+
+  it("flushes a bucket of the layout before issue 15 (a count, an item per entry) with its entries", async () => {
+    const store = createDynamoStore("parts-state", dynamo.client);
+    const ref = { accountId: "565656565656", bucket: 40 };
+    const put = (Item: Record<string, { S: string } | { N: string } | { BOOL: boolean }>) =>
+      dynamo.client.send(new PutItemCommand({ TableName: "parts-state", Item }));
+    await put({
+      pk: { S: "bucket#565656565656#40" },
+      sk: { S: "-" },
+      n: { N: "2" },
+      scheduled: { BOOL: true },
+    });
+    for (const id of ["old-1", "old-2"]) {
+      const { eventId: _, ...rest } = entry(id);
+      const attrs = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, { S: v }]));
+      await put({ pk: { S: "digest#565656565656#40" }, sk: { S: id }, ...attrs });
+    }
+    // A new entry held after the deploy, in the same minute.
+    await store.claimEvent("new-1", 1000, 0, ref);
+    await store.holdForDigest(ref, "new-1", entry("new-1"), 1000);
+    const listed = await store.claimFlush(ref, 2000, 0);
+    expect(listed).toEqual(expect.arrayContaining([entry("old-1"), entry("old-2"), entry("new-1")]));
+    expect(listed).toHaveLength(3);
   });
 });
