@@ -24,13 +24,11 @@ const FALSE: AttributeValue = { BOOL: false };
 const ONE = "-";
 /** Digest entries are attributes of the bucket item, named by event key. */
 const ENTRY = "e#";
+/** The attributes of a digest entry's own item, before issue 15 (`sk`: its event ID). */
+const LEGACY = ["sk", "name", "time", "region", "result", "severity"];
 
 function expiry(nowMs: number, ttlSeconds: number): AttributeValue {
   return N(Math.floor(nowMs / 1000) + ttlSeconds);
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === "ConditionalCheckFailedException";
 }
 
 /** Runs a conditional write: the attributes it returned when it was applied, undefined when its condition failed. */
@@ -38,7 +36,7 @@ async function applied(write: Promise<{ Attributes?: Item }>): Promise<Item | un
   try {
     return (await write).Attributes ?? {};
   } catch (err) {
-    if (isConditionFailure(err)) return undefined;
+    if (err instanceof Error && err.name === "ConditionalCheckFailedException") return undefined;
     throw err;
   }
 }
@@ -169,11 +167,7 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       const count = async () => {
         let n = 0;
         let mine = 0;
-        const range = {
-          ":pk": S(pk),
-          ":lo": S(timeKey(fromMs)),
-          ":hi": S(`${timeKey(atMs)}#\uffff`),
-        };
+        const range = { ":pk": S(pk), ":lo": S(timeKey(fromMs)), ":hi": S(`${timeKey(atMs)}#\uffff`) };
         for await (const it of items("pk = :pk AND sk BETWEEN :lo AND :hi", range, signal, "sk")) {
           n++;
           if (it.sk?.S === sk) mine = 1;
@@ -269,21 +263,11 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       const entries = held.filter(([k]) => ours[`event#${k}`]).map(([, e]) => e);
       // A bucket of the notifier before issue 15 (it counted events in \`n\`) kept each entry as an
       // item of its own: a deploy in mid-storm must not lose them.
+      const legacy = { ":pk": S(`digest#${ref.accountId}#${ref.bucket}`) };
       if (item.n) {
-        for await (const it of items(
-          "pk = :pk",
-          { ":pk": S(`digest#${ref.accountId}#${ref.bucket}`) },
-          signal,
-        )) {
-          const s = (k: string) => it[k]?.S ?? "";
-          entries.push({
-            eventId: s("sk"),
-            name: s("name"),
-            time: s("time"),
-            region: s("region"),
-            result: s("result"),
-            severity: s("severity") as DigestEntry["severity"],
-          });
+        for await (const it of items("pk = :pk", legacy, signal)) {
+          const [eventId, name, time, region, result, severity] = LEGACY.map((k) => it[k]?.S ?? "");
+          entries.push({ eventId, name, time, region, result, severity } as DigestEntry);
         }
       }
       return entries;

@@ -77,7 +77,7 @@ ${ok(ws) ? `Notifier warm with the state table, per event (${int(ws.events)}-eve
   return `## Notifier
 
 The archive: the hub program's \`aws.lambda.CallbackFunction\` code under mocks, deflated by \`testkit/zip.ts\`; per module,
-the bytes it adds to the minified bundle (esbuild's metafile). Cold start: a fresh process per event, laid out as in
+the bytes it adds to esbuild's minified bundle (its metafile), before terser's pass over the whole. Cold start: a fresh process per event, laid out as in
 Lambda, against local SNS/Organizations endpoints; warm: one process, one SQS record per invocation. With the state
 table (dynalite): each cold event is the first of its account's burst; the warm events are one burst (the storm path).
 
