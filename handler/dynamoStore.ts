@@ -3,7 +3,7 @@
 // lives in its bucket's item, so holding it and the flush's closing are one atomic write each. The
 // SDK is required lazily (the Lambda runtime provides it). No Pulumi imports: serialized into the
 // Lambda.
-import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, BatchGetItemCommandOutput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DigestEntry } from "./digest";
 import {
   BUCKET_TTL_SECONDS,
@@ -247,7 +247,7 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
         let Keys: Item[] | undefined = held.slice(i, i + 100).map(([k]) => eventItem(k));
         for (let round = 0; Keys?.length; round++) {
           if (round > 0) await new Promise((r) => setTimeout(r, 50 * round));
-          const out = await client.send(
+          const out: BatchGetItemCommandOutput = await client.send(
             new sdk.BatchGetItemCommand({
               RequestItems: {
                 [TableName]: { Keys, ConsistentRead: true, ProjectionExpression: "pk, heldIn, wasIn" },
