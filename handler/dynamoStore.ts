@@ -263,8 +263,8 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       const entries = held.filter(([k]) => ours[`event#${k}`]).map(([, e]) => e);
       // A bucket of the notifier before issue 15 (it counted events in \`n\`) kept each entry as an
       // item of its own: a deploy in mid-storm must not lose them.
-      const legacy = { ":pk": S(`digest#${ref.accountId}#${ref.bucket}`) };
       if (item.n) {
+        const legacy = { ":pk": S(`digest#${ref.accountId}#${ref.bucket}`) };
         for await (const it of items("pk = :pk", legacy, signal)) {
           const [eventId, name, time, region, result, severity] = LEGACY.map((k) => it[k]?.S ?? "");
           entries.push({ eventId, name, time, region, result, severity } as DigestEntry);

@@ -112,11 +112,15 @@ export function createRouter(kit: Kit): Router {
       const [claimedAs, before, count, heldEarly] = await Promise.all([claim, note, failures, early]);
       if (claimedAs === "duplicate") {
         // A late copy is not new activity: it must not send the account's next event to a digest.
-        // Best effort, and a duplicate whatever happens to it (see the catch below).
+        // Best effort (a failure only digests that event), and a duplicate whatever happens to it.
         duplicate = true;
         if (acct && !known && typeof before !== "object" && before !== bucket) {
           delete noted[acct];
-          await store.unnoteActivity(acct, bucket, before, signal).catch(() => undefined);
+          await store
+            .unnoteActivity(acct, bucket, before, signal)
+            .catch((err: unknown) =>
+              kit.stateFailed(base, "could not take back a late copy's activity note", err),
+            );
         }
         return { route: "duplicate" };
       }

@@ -34,7 +34,8 @@ const REQUIRE_SHIM = /var ([\w$]+)=\([\w$]+=>typeof require<"u"\?require:.*?is n
 
 /**
  * The bundle as an ES module: esbuild bundles and minifies, its `require` shim becomes `require`
- * (left as is if it ever differs), then terser's pass over the whole (about 450 bytes zipped less, for about half a second).
+ * (left as is if it ever differs), then terser minifies the whole again (about 450 bytes zipped
+ * less, for about half a second).
  */
 export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
   const result = buildSync(notifierBuildOptions(entry));

@@ -45,12 +45,13 @@ function setUp(store = createDynamoStore(TABLE, slowClient(dynamo.client, RTT_MS
   const clock = { now: Date.parse("2026-11-21T12:00:10Z") };
   const sent: { at: number; doc: Record<string, any> }[] = [];
   const scheduled: FlushRequest[] = [];
+  const logs: Record<string, unknown>[] = [];
   const notifier = createNotifier({
     topicArn: "arn:aws:sns:us-east-1:222222222222:alerts",
     publish: async (m: PublishInput) =>
       void sent.push({ at: performance.now(), doc: JSON.parse(JSON.parse(m.message).default) }),
     lookupAccountName: async () => "prod-payments",
-    log: () => undefined,
+    log: (l) => void logs.push(l),
     now: () => new Date(clock.now),
     store,
     scheduleFlush: async (request) => void scheduled.push(request),
@@ -64,7 +65,7 @@ function setUp(store = createDynamoStore(TABLE, slowClient(dynamo.client, RTT_MS
   };
   const flush = (r: FlushRequest) =>
     notifier.handle({ Records: [{ messageId: `f-${r.bucket}`, body: JSON.stringify(r) }] });
-  return { clock, sent, scheduled, handle, flush, store };
+  return { clock, sent, scheduled, logs, handle, flush, store };
 }
 
 const slowStore = () => {
@@ -118,5 +119,22 @@ describe("a late copy of an event", () => {
     await fresh.handle("root-readonly-listaccesskeys.json", "404040404040", "late-4");
     expect(fresh.sent.map((s) => s.doc.event.id)).toEqual(["late-4"]);
     expect(n.scheduled).toEqual([]);
+  }, 20_000);
+
+  it("stays a duplicate when its note cannot be taken back, and says so", async () => {
+    const real = createDynamoStore(TABLE, dynamo.client);
+    const store = { ...real, unnoteActivity: async () => Promise.reject(new Error("throttled")) };
+    const n = setUp(store);
+    await n.handle("root-readonly-listaccesskeys.json", "505050505050", "undo-1");
+    n.clock.now += 10 * 60_000;
+    await n.handle("root-readonly-listaccesskeys.json", "505050505050", "undo-1");
+    expect(n.sent.map((s) => s.doc.event.id)).toEqual(["undo-1"]);
+    expect(n.logs).toContainEqual(
+      expect.objectContaining({
+        msg: "could not take back a late copy's activity note",
+        error: expect.stringContaining("throttled"),
+      }),
+    );
+    expect(n.logs.some((l) => l.msg === "duplicate delivery; already notified")).toBe(true);
   }, 20_000);
 });
