@@ -15,6 +15,8 @@ import {
 } from "./rootEvent";
 import { SELF_TEST_SOURCE } from "./selfTest";
 import { severityFor } from "./severity";
+import { tamperVerdict } from "./tamperAlert";
+import { deniedBySCP, tamperOutcome, tamperTargetOf } from "./tamperEvent";
 import type { Decision, PartialFacts, RootEventFacts, SelfTestFacts } from "./facts";
 
 export type { Decision, PartialFacts, RootAccess, RootEventFacts, SelfTestFacts } from "./facts";
@@ -231,14 +233,15 @@ export function decide(input: unknown): Decision {
   if (isAwsActingAlone(invokedBy)) {
     return { decision: "skip", reason: `invokedBy ${invokedBy}: an AWS service acting on its own`, facts };
   }
-  if (identityType === undefined) return unreadable("detail.userIdentity.type is missing", input);
+  // A change to the monitor itself alerts whoever made it (the rules left the deploy role out).
+  const tamper = tamperTargetOf(eventSource, facts.readOnly, request);
+  if (identityType === undefined && !tamper) return unreadable("detail.userIdentity.type is missing", input);
   const assume = eventName === ASSUME_ROOT && eventSource === STS_EVENT_SOURCE;
   // The rules leave AssumeRoot's target-account copy out; should one arrive, the caller's record alerts.
-  if (
-    assume
-      ? identityType === TARGET_COPY_IDENTITY_TYPE
-      : identityType !== ROOT_IDENTITY_TYPE && facts.issuerType !== ROOT_IDENTITY_TYPE
-  ) {
+  const notRoot = assume
+    ? identityType === TARGET_COPY_IDENTITY_TYPE
+    : identityType !== ROOT_IDENTITY_TYPE && facts.issuerType !== ROOT_IDENTITY_TYPE;
+  if (notRoot && !tamper) {
     return {
       decision: "skip",
       reason: `userIdentity.type is ${identityType}, not ${assume ? "the caller of AssumeRoot" : ROOT_IDENTITY_TYPE}`,
@@ -254,6 +257,17 @@ export function decide(input: unknown): Decision {
     Boolean(facts.errorCode) ||
     Boolean(facts.errorMessage) ||
     (signInResult !== undefined && signInResult.trim().toLowerCase() === "failure");
+
+  if (tamper) {
+    // One alert, as tamper, even when root made the change (both patterns match it).
+    facts.tamper = {
+      ...tamper,
+      outcome: tamperOutcome(facts.errorCode, facts.errorMessage),
+      bySCP: deniedBySCP(facts.errorMessage),
+      byRoot: !notRoot,
+    };
+    return { decision: "alert", facts, verdict: tamperVerdict(facts.tamper, eventName) };
+  }
 
   const verdict = severityFor({
     eventName,

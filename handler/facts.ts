@@ -48,6 +48,19 @@ export interface RootEventFacts {
   failed: boolean;
   requestUserName?: string;
   requestParameters?: unknown;
+  /** A change to the monitor's own rules or roles (tamperEvent.ts): alerted as tamper, root or not. */
+  tamper?: TamperFacts;
+}
+
+/** What a tamper event touched, how it ended, and whether root did it. */
+export interface TamperFacts {
+  kind: "rule" | "role";
+  name: string;
+  outcome: "changed" | "denied" | "failed";
+  /** The errorMessage says a service control policy refused it: the guard, or another SCP. */
+  bySCP: boolean;
+  /** Root (or a session root issued) made the call: noted on the one alert it gets. */
+  byRoot: boolean;
 }
 
 /** What could be read of an unreadable event. */

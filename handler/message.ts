@@ -29,6 +29,7 @@ import {
 import type { RootEventFacts } from "./classify";
 import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
 import type { SeverityVerdict } from "./severity";
+import { buildTamperAlert } from "./tamperAlert";
 import { block, capBytes, oneLine } from "./text";
 
 export * from "./alertModel";
@@ -111,6 +112,7 @@ export function buildAlert(
   sqsMessageId?: string,
   ctx: AlertContext = {},
 ): Alert {
+  if (f.tamper) return buildTamperAlert(f, f.tamper, verdict, name, now, caps, sqsMessageId, ctx);
   const sev = verdict.severity.toUpperCase();
   const assume = f.access === "assume-root";
   const subject = buildSubject(

@@ -24,7 +24,10 @@ export const TEMPORARY_KEY_PREFIX = "ASIA";
  * One branch of the rules. `source` must start with `aws.`: PutEvents refuses AWS-owned sources, so
  * a member account cannot forge an event that matches any branch.
  */
-function fromAws(detailTypes: readonly string[], detail: Record<string, unknown>): Record<string, unknown> {
+export function fromAws(
+  detailTypes: readonly string[],
+  detail: Record<string, unknown>,
+): Record<string, unknown> {
   return { source: [{ prefix: "aws." }], "detail-type": [...detailTypes], detail };
 }
 

@@ -6,6 +6,7 @@ import { configError, readJsonValue, type ConfigSource } from "../common/config"
 import { WEBHOOK_FORMATS, type WebhookFormat } from "../handler/formats";
 import { ROOT_ACCESS_VALUES } from "../handler/message";
 import { SEVERITY_LEVELS } from "../handler/severity";
+import { TAMPER_VALUES } from "../handler/tamperAlert";
 
 export const PROTOCOLS = ["email", "email-json", "https", "sqs", "lambda", "sms"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -21,6 +22,7 @@ export const FILTER_ATTRIBUTES = [
   "rootAccess",
   "taskPolicy",
   "assumedBy",
+  "tamper",
 ] as const;
 export const KINDS = ["alert", "unreadable", "digest", "test"];
 
@@ -91,6 +93,7 @@ function readFilterPolicy(
       severity: [...SEVERITY_LEVELS, "test"],
       kind: KINDS,
       rootAccess: [...ROOT_ACCESS_VALUES],
+      tamper: [...TAMPER_VALUES],
     };
     const allowed = known[attr];
     for (const v of values) {

@@ -55,10 +55,12 @@ const fs = require("fs");
   const mod = require(process.argv[2]);
   const events = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
   const out = [];
-  for (const ev of events) {
+  for (const [i, ev] of events.entries()) {
     const t0 = process.hrtime.bigint();
     try {
-      const ok = await mod.handler(ev, { awsRequestId: "test", functionName: "notifier" });
+      // Each invocation has a request ID of its own, as in Lambda.
+      const awsRequestId = "req-" + process.pid + "-" + i;
+      const ok = await mod.handler(ev, { awsRequestId, functionName: "notifier" });
       out.push({ ok: ok === undefined ? null : ok, ms: Number(process.hrtime.bigint() - t0) / 1e6 });
     } catch (e) {
       out.push({ error: String(e && e.message || e), ms: Number(process.hrtime.bigint() - t0) / 1e6 });
