@@ -28,7 +28,8 @@ export function scaleCaps(factor: number): Caps {
 /** The outcome of the account-name lookup. */
 export type AccountName = { ok: true; name: string } | { ok: false; reason: string };
 
-export type AlertKind = "alert" | "unreadable" | "digest" | "test";
+/** `coverage`: the coverage function's notices (an account joined, left, opted into a region). */
+export type AlertKind = "alert" | "unreadable" | "digest" | "test" | "coverage";
 
 /** Values of the `rootAccess` attribute: root's own credentials, root sessions, AssumeRoot calls. */
 export const ROOT_ACCESS_VALUES = [

@@ -1,0 +1,226 @@
+// The coverage function's logic: a lifecycle event in, the spoke stacks that must run started (at
+// most once per account, stack and window), people told, and each Pulumi deployment followed until it
+// ends. lambda.ts wires AWS and HTTP; tests wire fakes. No Pulumi imports: bundled into the function.
+import type { SQSBatchResponse } from "aws-lambda";
+import { isObject } from "../classify";
+import { errorText } from "../deadline";
+import type { PublishInput } from "../deps";
+import { fitForSns } from "../formats";
+import { publishInput } from "../publisher";
+import { readLifecycleEvent, type LifecycleChange } from "../lifecycleEvent";
+import { isSqsEvent, messageIdOf, processBatch } from "../sqsBatch";
+import type { Claims, ClaimResult } from "./claims";
+import {
+  departedNotice,
+  followUpNotice,
+  joinedNotice,
+  regionNotice,
+  type FollowUp,
+  type StackAction,
+} from "./notices";
+import { stacksFor, type SpokeSelection } from "./selection";
+import {
+  deploymentStatus,
+  FINAL_STATUSES,
+  startUpdate,
+  type HttpFetch,
+  type TriggerConfig,
+} from "./triggers";
+import type { Alert } from "../alertModel";
+
+/** A deployment's status is read again this long after the last look (SQS delays up to 900 s). */
+export const FOLLOW_UP_DELAY_SECONDS = 60;
+/** Each HTTP call to Pulumi Cloud or GitHub gives up after this long; SQS retries the record. */
+export const HTTP_TIMEOUT_MS = 10_000;
+
+export interface CoverageDeps {
+  topicArn: string;
+  stacks: SpokeSelection[];
+  trigger: TriggerConfig;
+  /** How long a deployment may run before it is reported as timed out. */
+  deadlineMinutes: number;
+  publish(msg: PublishInput): Promise<void>;
+  /** At most once per account, stack and window. Without it, every delivery acts. */
+  claims?: Claims;
+  /** The API token, read at run time (Secrets Manager). Needed unless the trigger is none. */
+  token?(): Promise<string>;
+  fetch: HttpFetch;
+  /** Sends the delayed message that reads a deployment's status again. */
+  scheduleFollowUp(f: FollowUp, delaySeconds: number): Promise<void>;
+  log(line: Record<string, unknown>): void;
+  now?(): Date;
+}
+
+/** The queue message of a follow-up, beside EventBridge envelopes on the same queue. */
+export interface FollowUpMessage {
+  coverageFollowUp: FollowUp;
+}
+
+const DEPARTURES = ["departed", "closed"];
+
+export function createCoverage(deps: CoverageDeps) {
+  const now = deps.now ?? (() => new Date());
+  const log = (line: Record<string, unknown>) => {
+    try {
+      deps.log({ ...line, component: "root-activity-coverage" });
+    } catch {
+      // Logging never stops a notice.
+    }
+  };
+  const publish = async (alert: (caps: unknown) => Alert) => {
+    const { alert: a, message } = fitForSns(alert);
+    await deps.publish(publishInput(deps.topicArn, a, message));
+    log({ level: "info", msg: "notice published", subject: a.subject, severity: a.severity });
+  };
+
+  async function token(): Promise<string> {
+    if (!deps.token) throw new Error(`coverageTrigger ${deps.trigger.kind} needs a token secret`);
+    return deps.token();
+  }
+
+  /** Claims, starts and records one stack's update; gives the claim back if the start failed. */
+  async function act(
+    change: LifecycleChange,
+    stack: string,
+    certain: boolean,
+    claimToken: string,
+  ): Promise<StackAction> {
+    const key = { accountId: change.accountId, stack, now: now() };
+    const claim: ClaimResult = deps.claims ? await deps.claims.claim(key, claimToken) : { status: "claimed" };
+    if (claim.status === "done" || claim.status === "taken") return { stack, certain, alreadyStarted: true };
+    if (deps.trigger.kind === "none") return { stack, certain };
+    try {
+      const signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
+      const started = await startUpdate(deps.trigger, stack, await token(), deps.fetch, signal);
+      log({
+        level: "info",
+        msg: "spoke update started",
+        stack,
+        accountId: change.accountId,
+        deploymentId: started.id,
+      });
+      await deps.claims?.started(key, claimToken, started.id);
+      if (started.id && deps.trigger.kind === "pulumi-deployments") {
+        const t = now();
+        await deps.scheduleFollowUp(
+          {
+            stack,
+            deploymentId: started.id,
+            ...(started.consoleUrl ? { consoleUrl: started.consoleUrl } : {}),
+            ...(change.accountId ? { accountId: change.accountId } : {}),
+            ...(change.accountName ? { accountName: change.accountName } : {}),
+            startedAt: t.toISOString(),
+            deadline: new Date(t.getTime() + deps.deadlineMinutes * 60_000).toISOString(),
+          },
+          FOLLOW_UP_DELAY_SECONDS,
+        );
+      }
+      return { stack, certain, started };
+    } catch (err) {
+      await deps.claims?.release(key, claimToken);
+      throw err;
+    }
+  }
+
+  async function onChange(change: LifecycleChange, sqsMessageId?: string): Promise<void> {
+    const base = { eventName: change.eventName, accountId: change.accountId, kind: change.kind };
+    if (change.kind === "region-enabled") {
+      const concerned = stacksFor({ accountId: change.accountId }, deps.stacks).map((c) => c.stack);
+      const region = change.region;
+      if (region && deps.stacks.some((s) => concerned.includes(s.stack) && s.regions.includes(region))) {
+        log({ ...base, level: "info", msg: "opted-in region is watched", region });
+        return;
+      }
+      await publish(() => regionNotice(change, concerned, now(), sqsMessageId));
+      return;
+    }
+    const parentIds = [change.parentId, change.previousParentId].filter((p): p is string => !!p);
+    const concerned = stacksFor({ accountId: change.accountId, parentIds }, deps.stacks);
+    // Stable for every delivery of this event: a retry recognises its own claims.
+    const claimToken =
+      change.envelopeId ?? change.eventId ?? sqsMessageId ?? `${change.eventName}:${change.time}`;
+    const actions: StackAction[] = [];
+    for (const c of concerned) actions.push(await act(change, c.stack, c.certain, claimToken));
+    if (concerned.length === 0 && deps.claims) {
+      // Nothing to start: still tell people once, not once per event.
+      const claim = await deps.claims.claim(
+        { accountId: change.accountId, stack: "-", now: now() },
+        claimToken,
+      );
+      if (claim.status === "taken") return;
+    }
+    if (actions.length > 0 && actions.every((a) => a.alreadyStarted)) {
+      log({ ...base, level: "info", msg: "already handled within the window; no second notice" });
+      return;
+    }
+    const context = {
+      change,
+      actions,
+      trigger: deps.trigger.kind,
+      now: now(),
+      ...(sqsMessageId ? { sqsMessageId } : {}),
+    };
+    await publish(() => (DEPARTURES.includes(change.kind) ? departedNotice(context) : joinedNotice(context)));
+  }
+
+  async function onFollowUp(f: FollowUp, sqsMessageId?: string): Promise<void> {
+    const signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
+    const status = await deploymentStatus(
+      deps.trigger,
+      f.stack,
+      f.deploymentId,
+      await token(),
+      deps.fetch,
+      signal,
+    );
+    const t = now();
+    const base = { stack: f.stack, deploymentId: f.deploymentId, status };
+    if (FINAL_STATUSES.includes(status)) {
+      log({ ...base, level: "info", msg: "deployment ended" });
+      await publish(() =>
+        followUpNotice(f, status as "succeeded" | "failed" | "skipped", status, t, sqsMessageId),
+      );
+    } else if (t.getTime() >= Date.parse(f.deadline)) {
+      log({ ...base, level: "warn", msg: "deployment timed out" });
+      await publish(() => followUpNotice(f, "timeout", status, t, sqsMessageId));
+    } else {
+      await deps.scheduleFollowUp(f, FOLLOW_UP_DELAY_SECONDS);
+    }
+  }
+
+  async function onBody(body: unknown, sqsMessageId?: string): Promise<void> {
+    if (isObject(body) && isObject(body.coverageFollowUp)) {
+      await onFollowUp(body.coverageFollowUp as unknown as FollowUp, sqsMessageId);
+      return;
+    }
+    const change = readLifecycleEvent(body);
+    if (!change) {
+      const id = isObject(body) ? body.id : undefined;
+      log({ level: "warn", msg: "not a lifecycle event this function acts on; ignored", envelopeId: id });
+      return;
+    }
+    await onChange(change, sqsMessageId);
+  }
+
+  return {
+    async handle(event: unknown): Promise<SQSBatchResponse | void> {
+      if (!isSqsEvent(event)) return onBody(event);
+      return processBatch(
+        event,
+        async (record) => {
+          const raw = isObject(record) ? record.body : undefined;
+          let body: unknown;
+          try {
+            body = typeof raw === "string" ? JSON.parse(raw) : raw;
+          } catch (err) {
+            // Redelivering unreadable text would fail again: log it and let it go.
+            log({ level: "error", msg: "unreadable queue message; dropped", error: errorText(err) });
+            return;
+          }
+          await onBody(body, messageIdOf(record));
+        },
+        log,
+      );
+    },
+  };
+}
