@@ -7,20 +7,14 @@
 //   4. checks the hub bus exists and its policy lets the organization put events on it.
 // Prints a table with a fix for every failure; exits 0 if all is well, 1 if `pulumi up` would fail,
 // 2 if the doctor could not run (bad arguments or config).
-import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
-import { errorMessage, parseFlags, runMain } from "./cli";
+import { errorMessage } from "../common/errors";
 import { pulumiStackOutput } from "./doctor/hubBus";
 import { runDoctor } from "./doctor/run";
 import type { DoctorOptions, DoctorRow } from "./doctor/types";
-import { loadStackConfig, requireSpoke } from "./stackConfig";
-import { readOutputsFile, requireStringOutput } from "./stackOutputs";
-import { formatColumns } from "./table";
-
-export type { AwsCredentialIdentity } from "./access";
-export { policyAdmitsOrganization } from "./doctor/busPolicy";
-export { pulumiStackOutput } from "./doctor/hubBus";
-export { runDoctor } from "./doctor/run";
-export * from "./doctor/types";
+import { parseFlags, runMain } from "./shared/cli";
+import { loadSpoke, useStackProfile } from "./shared/spokeStack";
+import { readOutputsFile, requireStringOutput } from "./shared/stackOutputs";
+import { formatColumns } from "./shared/table";
 
 export function formatTable(rows: DoctorRow[]): string {
   const header = ["ACCOUNT", "NAME", "CHECK", "RESULT", "DETAIL", "HOW TO FIX"];
@@ -48,25 +42,6 @@ Checks, with the current AWS credentials, that a spoke stack can be deployed:
              the Pulumi CLI cannot run here
 Exit code: 0 all good, 1 a check failed, 2 bad arguments or config.`;
 
-/** The spoke config of the stack, and its region; sets AWS_PROFILE from aws:profile. */
-function loadSpoke(stackName: string, dir: string): { config: SpokeConfig; region?: string } {
-  const stack = loadStackConfig(stackName, dir);
-  // The role first, as the program reads it: a hub stack gets one line, not a hubStack complaint.
-  requireSpoke(stack, stackName, "the doctor");
-  let config: SpokeConfig;
-  try {
-    config = readSpokeConfig(stack.source);
-  } catch (err) {
-    const esc =
-      stack.environments.length > 0
-        ? ` (values from the imported environments ${stack.environments.join(", ")} are not visible to the doctor)`
-        : "";
-    throw new Error(`${errorMessage(err)}${esc}`, { cause: err });
-  }
-  if (stack.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = stack.profile;
-  return stack.region ? { config, region: stack.region } : { config };
-}
-
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   let args;
   try {
@@ -92,7 +67,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 
   let opts: DoctorOptions;
   try {
-    opts = loadSpoke(args.stack, args.dir ?? process.cwd());
+    const spoke = loadSpoke(args.stack, args.dir ?? process.cwd(), "the doctor");
+    useStackProfile(spoke);
+    opts = { config: spoke.config };
+    if (spoke.region) opts.region = spoke.region;
     if (args["hub-bus-arn"]) opts.hubBusArn = args["hub-bus-arn"];
     else if (args.outputs) {
       opts.hubBusArn = requireStringOutput(readOutputsFile(args.outputs), "eventBusArn", args.outputs);

@@ -6,32 +6,13 @@
 // Markdown with --markdown, and writes JSON with --json FILE.
 // Exit code: 0 no high or critical finding, 1 some, 2 the report could not run.
 import * as fs from "node:fs";
-import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import type { IAMClient } from "@aws-sdk/client-iam";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { STSClient } from "@aws-sdk/client-sts";
-import { partitionOf } from "../common/awsNames";
-import type { ClientFactory } from "./access";
-import { UsageError, errorMessage, parseAndRun, parseFlags, runMain } from "./cli";
-import { discoverSpoke, loadSpoke } from "./coverage";
-import { memoizeSend } from "./coverage/memoize";
-import { REPORT_FLAGS, reportStacks } from "./coverage/stackFiles";
-import {
-  accountPosture,
-  hasSeriousFinding,
-  organizationPosture,
-  type PostureReport,
-} from "./posture/findings";
+import { errorMessage } from "../common/errors";
+import { hasSeriousFinding } from "./posture/findings";
 import { formatMarkdown, formatTable, toJson } from "./posture/report";
-import {
-  checkRootCredentials,
-  readOrganizationFeatures,
-  type RootCredentials,
-} from "./posture/rootCredentials";
-import { checkTrails, type AccountTrail } from "./posture/trails";
-import { spokeAccess, spokeTargets, type SpokeTrailInput } from "./posture/trailUse";
-
-export const SESSION_NAME = "root-activity-monitor-posture";
+import { runPosture } from "./posture/run";
+import type { PostureDeps, PostureOptions, PostureReport } from "./posture/types";
+import { UsageError, parseAndRun, parseFlags, runMain } from "./shared/cli";
+import { REPORT_FLAGS, reportStacks } from "./shared/stackFiles";
 
 const USAGE = `Usage: npm run posture -- (--stack <spoke> [--stack <spoke> ...] | --all)
                        [--markdown] [--json <file>] [--dir <project dir>]
@@ -44,73 +25,6 @@ events in every watched region, and the root user's MFA, access keys and signing
   --markdown  print Markdown (pull-request comment, $GITHUB_STEP_SUMMARY) instead of the table
   --json      also write the report as JSON to <file>
 Exit code: 0 no high or critical finding, 1 at least one, 2 bad arguments, config or credentials.`;
-
-export interface PostureDeps {
-  clients?: { organizations?: OrganizationsClient; sts?: STSClient };
-  cloudTrail?: ClientFactory<CloudTrailClient>;
-  iam?: ClientFactory<IAMClient>;
-  concurrency?: number;
-  accountTimeoutMs?: number;
-}
-
-export interface PostureOptions {
-  stacks: string[];
-  dir: string;
-}
-
-export interface PostureRun {
-  report: PostureReport;
-  warnings: string[];
-}
-
-export async function runPosture(opts: PostureOptions, deps: PostureDeps = {}): Promise<PostureRun> {
-  const stacks = opts.stacks.map((s) => loadSpoke(s, opts.dir, "posture"));
-  const first = stacks[0];
-  if (!first) throw new UsageError("No spoke stack to report on.");
-  const region = first.region ?? process.env.AWS_REGION ?? "us-east-1";
-  if (first.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = first.profile;
-  const clients = {
-    organizations: memoizeSend(deps.clients?.organizations ?? new OrganizationsClient({ region })),
-    sts: memoizeSend(deps.clients?.sts ?? new STSClient({ region })),
-  };
-
-  const warnings: string[] = [];
-  const spokes: SpokeTrailInput[] = [];
-  for (const s of stacks) {
-    const selection = await discoverSpoke(s, region, clients);
-    warnings.push(...selection.warnings.map((w) => `${s.stack}: ${w}`));
-    spokes.push({ config: s.config, selection });
-  }
-  const caller = (spokes[0] as SpokeTrailInput).selection;
-  const accounts = spokeTargets(spokes);
-  const access = spokeAccess(spokes, accounts, {
-    sts: clients.sts,
-    partition: partitionOf(region),
-    sessionName: SESSION_NAME,
-  });
-  const common = { access, managementAccountId: caller.managementAccountId, ...deps };
-  const [org, trails, roots] = await Promise.all([
-    readOrganizationFeatures({ ...common, organizationId: caller.organizationId }),
-    checkTrails(accounts, common),
-    checkRootCredentials(
-      accounts.map((a) => a.id),
-      common,
-    ),
-  ]);
-  const report: PostureReport = {
-    organization: organizationPosture(org),
-    accounts: accounts.map((a, i) =>
-      accountPosture(
-        a,
-        trails[i] as AccountTrail,
-        roots[i] as RootCredentials,
-        org,
-        caller.managementAccountId,
-      ),
-    ),
-  };
-  return { report, warnings };
-}
 
 export function parsePostureArgs(
   argv: string[],

@@ -12,8 +12,8 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { AwsCredentialIdentity } from "../scripts/access";
-import type { PostureDeps } from "../scripts/posture";
+import type { PostureDeps } from "../scripts/posture/types";
+import type { AwsCredentialIdentity } from "../scripts/shared/access";
 import { FakeAwsError, type RecordedRequest, type Responders } from "./fakeAws";
 import { fakeClientConfig, FakeOrganization } from "./fakeOrganization";
 

@@ -6,10 +6,12 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it, vi } from "vitest";
-import { main, runCoverage, type CoverageDeps } from "../scripts/coverage";
+import { main } from "../scripts/coverage";
 import { formatMarkdown, formatTable } from "../scripts/coverage/report";
+import { runCoverage } from "../scripts/coverage/run";
 import { parseSpokeOutputs } from "../scripts/coverage/spokeOutputs";
-import { stackNames } from "../scripts/coverage/stackFiles";
+import type { CoverageDeps } from "../scripts/coverage/types";
+import { stackNames } from "../scripts/shared/stackFiles";
 import { readSpokeConfig } from "../spoke/config";
 import { discoverAccounts } from "../spoke/discovery";
 import {
@@ -334,7 +336,11 @@ describe("coverage CLI", () => {
       ],
       [["--stack", "spoke-all", "--nope"], "Unknown option '--nope'", okFake],
       [["--stack", "ghost"], "No stack file", okFake],
-      [["--stack", "hub"], "Stack hub has role hub, not spoke", okFake],
+      [
+        ["--stack", "hub"],
+        "Stack hub is a hub stack (root-activity-monitor:role: hub); the coverage report reads spoke stacks.",
+        okFake,
+      ],
       [
         ["--stack", "spoke-all", "--outputs", path.join(dir, "none.json")],
         "Cannot read the outputs file",

@@ -7,8 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { spokeStackNames, stackNames } from "../scripts/coverage/stackFiles";
-import { loadStackConfig } from "../scripts/stackConfig";
+import { loadStackConfig } from "../scripts/shared/stackConfig";
+import { spokeStackNames, stackNames } from "../scripts/shared/stackFiles";
 
 const ROOT = path.resolve(__dirname, "..");
 const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), "utf8");

@@ -5,14 +5,11 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
-import {
-  formatTable,
-  policyAdmitsOrganization,
-  runDoctor,
-  SESSION_NAME,
-  type DoctorOptions,
-} from "../scripts/doctor";
-import { loadStackConfig, stackFileName } from "../scripts/stackConfig";
+import { formatTable } from "../scripts/doctor";
+import { policyAdmitsOrganization } from "../scripts/doctor/busPolicy";
+import { runDoctor } from "../scripts/doctor/run";
+import { SESSION_NAME, type DoctorOptions } from "../scripts/doctor/types";
+import { loadStackConfig, stackFileName } from "../scripts/shared/stackConfig";
 import { readSpokeConfig, type SpokeConfig } from "../spoke/config";
 import { fakeAwsEnv } from "../testkit/fakeAws";
 import {

@@ -1,7 +1,8 @@
 // The posture report against the fake organization with fake CloudTrail and IAM: trails that cover
 // or do not, root credentials, and the report's shapes (table, Markdown, JSON).
 import { describe, expect, it } from "vitest";
-import { runPosture, SESSION_NAME, type PostureDeps } from "../scripts/posture";
+import { runPosture, SESSION_NAME } from "../scripts/posture/run";
+import type { PostureDeps } from "../scripts/posture/types";
 import { formatMarkdown, formatTable } from "../scripts/posture/report";
 import { startFakeAws } from "../testkit/fakeAws";
 import type { FakeOrganization } from "../testkit/fakeOrganization";

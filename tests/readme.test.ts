@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { README, renderReadme } from "../scripts/docs";
+import { README, renderReadme } from "../scripts/docs/run";
 
 const readme = fs.readFileSync(README, "utf8");
 

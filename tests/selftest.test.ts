@@ -9,16 +9,11 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it, vi } from "vitest";
 import { SELF_TEST_DETAIL_TYPE, SELF_TEST_LOG, SELF_TEST_SOURCE } from "../handler/selfTest";
-import { main, resolveOptions } from "../scripts/selftest";
+import { main } from "../scripts/selftest";
 import { parseNotifierLine, traceOf } from "../scripts/selftest/notifierLog";
-import {
-  newTestId,
-  runSelfTest,
-  SELF_TEST_SESSION_NAME,
-  type ClientFactories,
-  type HubTarget,
-  type SelfTestOptions,
-} from "../scripts/selftest/run";
+import { resolveOptions } from "../scripts/selftest/options";
+import { newTestId, runSelfTest, SELF_TEST_SESSION_NAME } from "../scripts/selftest/run";
+import type { ClientFactories, HubTarget, SelfTestOptions } from "../scripts/selftest/types";
 import { FakeAwsError, fakeAwsEnv, type FakeAws, type RecordedRequest } from "../testkit/fakeAws";
 import {
   defaultOrg,

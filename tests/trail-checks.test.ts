@@ -2,9 +2,9 @@
 // logging trail watches nothing, whatever the roles or the stack outputs say.
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { describe, expect, it } from "vitest";
-import type { AwsCredentialIdentity } from "../scripts/access";
-import { runCoverage } from "../scripts/coverage";
-import { runDoctor } from "../scripts/doctor";
+import { runCoverage } from "../scripts/coverage/run";
+import { runDoctor } from "../scripts/doctor/run";
+import type { AwsCredentialIdentity } from "../scripts/shared/access";
 import { readSpokeConfig } from "../spoke/config";
 import { startFakeAws } from "../testkit/fakeAws";
 import { fakeClientConfig, orgBusPolicy } from "../testkit/fakeOrganization";

@@ -1,7 +1,7 @@
 // What a spoke stack's outputs say it monitors (spoke/index.ts): `coverage` lists every watched
 // account with its regions, `skipped` every selected account left out, with the reason.
 import { isAccountId } from "../../common/awsNames";
-import type { StackOutputs } from "../stackOutputs";
+import type { StackOutputs } from "../shared/stackOutputs";
 
 export interface CoveredAccount {
   id: string;

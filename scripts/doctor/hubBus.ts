@@ -3,10 +3,10 @@ import { DescribeEventBusCommand, type EventBridgeClient } from "@aws-sdk/client
 import type { STSClient } from "@aws-sdk/client-sts";
 import { accountRootArn, errorName, parseBusArn, roleArn } from "../../common/awsNames";
 import type { AccountSelection } from "../../spoke/discovery";
-import { assumeRole, errorText, type Assumed, type AwsCredentialIdentity } from "../access";
-import { errorMessage } from "../cli";
-import { outputsFileHint, PulumiCliError } from "../pulumiCli";
-import { pulumiStackOutputs, requireStringOutput } from "../stackOutputs";
+import { errorMessage, errorText } from "../../common/errors";
+import { assumeRole, type Assumed, type AwsCredentialIdentity } from "../shared/access";
+import { outputsFileHint, PulumiCliError } from "../shared/pulumiCli";
+import { pulumiStackOutputs, requireStringOutput } from "../shared/stackOutputs";
 import { policyAdmitsOrganization } from "./busPolicy";
 import { SESSION_NAME, type CheckResult, type DoctorOptions, type DoctorRow } from "./types";
 

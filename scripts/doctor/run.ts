@@ -5,10 +5,11 @@ import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
 import { partitionOf, roleArn } from "../../common/awsNames";
 import { discoverAccounts, type AccountSelection } from "../../spoke/discovery";
-import { assumeRole, errorText, mapLimit, roleFix, type Assumed } from "../access";
-import { errorMessage } from "../cli";
-import { spokeTrails, trailRows, type SpokeTrailOptions } from "../posture/trailUse";
+import { errorMessage, errorText } from "../../common/errors";
+import { assumeRole, mapLimit, roleFix, type Assumed } from "../shared/access";
+import { spokeTrails, type SpokeTrailOptions } from "../trail/spokeTrails";
 import { checkHubBus } from "./hubBus";
+import { trailRows } from "./trailRows";
 import {
   SESSION_NAME,
   type DoctorOptions,

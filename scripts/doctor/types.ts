@@ -5,7 +5,7 @@ import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { SpokeConfig } from "../../spoke/config";
 import type { AccountSelection } from "../../spoke/discovery";
-import type { AwsCredentialIdentity, ClientFactory } from "../access";
+import type { AwsCredentialIdentity, ClientFactory } from "../shared/access";
 
 export const SESSION_NAME = "root-activity-monitor-doctor";
 

@@ -1,40 +1,9 @@
-// What the posture report says about each account: the facts read (trail, root credentials) and the
-// findings they lead to, each with a severity and a one-line fix. The field names are those of the
-// --json file, which other tools read: keep them.
+// The findings that the facts read about an account (its trail, its root credentials) and about the
+// organization lead to, each with a severity and a one-line fix.
+import { SEVERITY_LEVELS } from "../../handler/severity";
+import type { AccountTrail } from "../trail/checkTrails";
 import type { OrganizationFeatures, RootCredentials } from "./rootCredentials";
-import type { TrailStatus } from "./selectors";
-import type { AccountTrail } from "./trails";
-
-export type Severity = "critical" | "high" | "medium" | "low";
-export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low"];
-
-export interface Finding {
-  severity: Severity;
-  text: string;
-  fix: string;
-}
-
-export interface AccountPosture {
-  id: string;
-  name: string;
-  trail: TrailStatus;
-  trailDetail: string;
-  rootMfaEnabled: boolean | null;
-  rootAccessKeysPresent: boolean | null;
-  rootSigningCertificatesPresent: boolean | null;
-  findings: Finding[];
-}
-
-export interface PostureReport {
-  organization: {
-    id: string | null;
-    rootCredentialsManagement: boolean | null;
-    rootSessions: boolean | null;
-    /** Organization-wide findings (the features could not be read). */
-    findings: Finding[];
-  };
-  accounts: AccountPosture[];
-}
+import type { AccountPosture, Finding, PostureReport } from "./types";
 
 const ROOT_SIGN_IN = "sign in as root > Security credentials";
 const DELETE_CENTRALLY = "sts:AssumeRoot with task policy IAMDeleteRootUserCredentials";
@@ -107,7 +76,7 @@ function rootFindings(root: RootCredentials, org: OrganizationFeatures, isManage
 }
 
 export function bySeverity(a: Finding, b: Finding): number {
-  return SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity);
+  return SEVERITY_LEVELS.indexOf(a.severity) - SEVERITY_LEVELS.indexOf(b.severity);
 }
 
 export function accountPosture(

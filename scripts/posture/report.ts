@@ -1,13 +1,8 @@
 // The posture report as a terminal table, as Markdown (pull-request comment, $GITHUB_STEP_SUMMARY),
 // and as the --json document other tools read.
-import {
-  SEVERITY_ORDER,
-  type AccountPosture,
-  type Finding,
-  type PostureReport,
-  type Severity,
-} from "./findings";
-import { formatColumns, markdownCell as md } from "../table";
+import { SEVERITY_LEVELS, type Severity } from "../../handler/severity";
+import { formatColumns, markdownCell as md } from "../shared/table";
+import type { AccountPosture, Finding, PostureReport } from "./types";
 
 const yesNo = (v: boolean | null): string => (v === null ? "?" : v ? "yes" : "no");
 
@@ -29,7 +24,7 @@ function findingRows(report: PostureReport): Row[] {
     for (const finding of a.findings)
       rows.push({ severity: finding.severity, account: a.id, name: a.name, finding });
   }
-  const rank = (s: Severity) => SEVERITY_ORDER.indexOf(s);
+  const rank = (s: Severity) => SEVERITY_LEVELS.indexOf(s);
   return rows.sort(
     (x, y) =>
       rank(x.severity) - rank(y.severity) || (x.account < y.account ? -1 : x.account > y.account ? 1 : 0),

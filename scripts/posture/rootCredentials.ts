@@ -2,8 +2,9 @@
 // root credentials centrally (iam:ListOrganizationsFeatures, from the management account).
 import { GetAccountSummaryCommand, IAMClient, ListOrganizationsFeaturesCommand } from "@aws-sdk/client-iam";
 import { errorName } from "../../common/awsNames";
-import { errorText, mapLimit, roleFix, withTimeout } from "../access";
-import type { AccountAccess, AwsCredentialIdentity, ClientFactory } from "../access";
+import { errorText } from "../../common/errors";
+import { mapLimit, roleFix, withTimeout } from "../shared/access";
+import type { AccountAccess, AwsCredentialIdentity, ClientFactory } from "../shared/access";
 
 export interface RootCredentials {
   accountId: string;

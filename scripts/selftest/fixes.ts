@@ -1,6 +1,6 @@
 // What to check when the self-test stops: the event was accepted but never logged, or logged but
 // never published.
-import type { HubTarget, SelfTestOptions } from "./run";
+import type { HubTarget, SelfTestOptions } from "./types";
 
 /** What to check when the event was accepted but the notifier never logged it. */
 export function notReceivedFix(opts: SelfTestOptions): string {

@@ -5,76 +5,22 @@ import { randomBytes } from "node:crypto";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { accountRootArn, parseBusArn, roleArn } from "../../common/awsNames";
+import { accountRootArn, parseBusArn, roleArn, type BusArn } from "../../common/awsNames";
+import { errorText } from "../../common/errors";
 import { SELF_TEST_DETAIL_TYPE, SELF_TEST_SOURCE, type SelfTestDetail } from "../../handler/selfTest";
-import { assumeRole, errorText, type AwsCredentialIdentity } from "../access";
+import { assumeRole } from "../shared/access";
 import { notPublishedFix, notReceivedFix } from "./fixes";
 import { readTestEvents, traceOf, type NotifierTrace } from "./notifierLog";
+import type {
+  ClientFactories,
+  Credentials,
+  SelfTestOptions,
+  SelfTestReport,
+  StageName,
+  StageResult,
+} from "./types";
 
 export const SELF_TEST_SESSION_NAME = "root-activity-monitor-selftest";
-
-/** Static AWS credentials, as AssumeRole returns them. */
-export type Credentials = AwsCredentialIdentity;
-
-export interface ClientFactories {
-  sts?: (region: string, credentials?: Credentials) => STSClient;
-  eventBridge?: (region: string, credentials?: Credentials) => EventBridgeClient;
-  logs?: (region: string, credentials?: Credentials) => CloudWatchLogsClient;
-}
-
-/** What the self-test needs from the hub stack's outputs. */
-export interface HubTarget {
-  eventBusArn: string;
-  notifierLogGroupName: string;
-  /** The hub's region: where the notifier's log group is. */
-  region: string;
-  topicArn?: string;
-  deadLetterQueueUrl?: string;
-  /** For the fix hints, e.g. "hub" or "acme/root-activity-monitor/hub". */
-  stackName?: string;
-}
-
-export type SelfTestPath =
-  | { via: "hub" }
-  | {
-      via: "spoke";
-      /** Member account whose default bus receives the event. */
-      accountId: string;
-      region: string;
-      /** Role assumed in the member account, and in the hub account to read the logs. */
-      memberRoleName: string;
-      spokeStack?: string;
-    };
-
-export interface SelfTestOptions {
-  hub: HubTarget;
-  path: SelfTestPath;
-  timeoutMs: number;
-  pollIntervalMs: number;
-  clients?: ClientFactories;
-  /** Default: a fresh "selftest-<UTC time>-<random>". */
-  testId?: string;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-export type StageName =
-  "credentials" | "assume role" | "put events" | "notifier logs" | "received" | "published";
-
-export interface StageResult {
-  stage: StageName;
-  ok: boolean;
-  detail: string;
-  /** What to check or do; set on every failed stage. */
-  fix?: string;
-}
-
-export interface SelfTestReport {
-  ok: boolean;
-  testId: string;
-  via: "hub" | "spoke";
-  stages: StageResult[];
-}
 
 export function newTestId(date: Date = new Date()): string {
   const stamp = date
@@ -100,35 +46,44 @@ const defaults: Required<ClientFactories> = {
   logs: withCredentials((c) => new CloudWatchLogsClient(c)),
 };
 
-export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport> {
-  const factories = { ...defaults, ...opts.clients };
-  const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const testId = opts.testId ?? newTestId(new Date(now()));
-  const { hub, path } = opts;
-  const stages: StageResult[] = [];
-  const report = (ok: boolean): SelfTestReport => ({ ok, testId, via: path.via, stages });
-  const fail = (stage: StageName, detail: string, fix: string): SelfTestReport => {
-    stages.push({ stage, ok: false, detail, fix });
-    return report(false);
-  };
+/** A failed stage: the self-test stops there. */
+type Failure = StageResult & { ok: false; fix: string };
+const fail = (stage: StageName, detail: string, fix: string): Failure => ({ stage, ok: false, detail, fix });
+const failed = (x: object): x is Failure => (x as { ok?: unknown }).ok === false;
 
-  const bus = parseBusArn(hub.eventBusArn);
-  if (!bus) {
-    return fail(
-      "put events",
-      `"${hub.eventBusArn}" is not an EventBridge bus ARN`,
-      "pass the hub stack's outputs (eventBusArn)",
-    );
-  }
+interface Run {
+  opts: SelfTestOptions;
+  factories: Required<ClientFactories>;
+  bus: BusArn;
+  testId: string;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** The stages passed so far. */
+  stages: StageResult[];
+}
 
-  // 1. Who is calling: decides whether roles must be assumed.
-  const ownSts = factories.sts(hub.region);
-  let caller: { account: string; arn: string };
+interface Caller {
+  account: string;
+  arn: string;
+  sts: STSClient;
+}
+
+/** Where the event goes, and with which credentials it is sent and the hub's logs are read. */
+interface Route {
+  sendCredentials?: Credentials;
+  logsCredentials?: Credentials;
+  sendRegion: string;
+  busName: string;
+  where: string;
+}
+
+/** Stage 1, who is calling: decides whether roles must be assumed. */
+async function whoIsCalling(run: Run): Promise<Caller | Failure> {
+  const sts = run.factories.sts(run.opts.hub.region);
   try {
-    const id = await ownSts.send(new GetCallerIdentityCommand({}));
+    const id = await sts.send(new GetCallerIdentityCommand({}));
     if (!id.Account || !id.Arn) throw new Error("the response has no Account");
-    caller = { account: id.Account, arn: id.Arn };
+    return { account: id.Account, arn: id.Arn, sts };
   } catch (err) {
     return fail(
       "credentials",
@@ -136,73 +91,90 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport
       "provide AWS credentials (AWS_PROFILE, SSO login or environment variables) and run the self-test again",
     );
   }
-  stages.push({ stage: "credentials", ok: true, detail: `caller ${caller.arn}` });
+}
 
-  // 2. Credentials to send the event with, and to read the hub's logs with.
-  let sendCredentials: Credentials | undefined;
-  let logsCredentials: Credentials | undefined;
-  let sendRegion: string;
-  let busName: string;
-  let where: string;
-  if (path.via === "hub") {
-    if (caller.account !== bus.accountId) {
+/** Stage 2 on the hub path: the caller must be in the hub account. */
+function hubRoute(run: Run, caller: Caller): Route | Failure {
+  const { bus, opts } = run;
+  if (caller.account !== bus.accountId) {
+    return fail(
+      "credentials",
+      `the credentials are for account ${caller.account}, but the hub bus and the notifier's logs are in ${bus.accountId}`,
+      `run the self-test with credentials of the hub account ${bus.accountId}, or test through a spoke with --account <id>`,
+    );
+  }
+  return {
+    sendRegion: bus.region,
+    busName: opts.hub.eventBusArn,
+    where: `the hub bus ${opts.hub.eventBusArn}`,
+  };
+}
+
+/**
+ * Stage 2 through a spoke: the member account's default bus, and the hub's logs. The caller's own
+ * account needs no role; every other account is reached through the member role, once.
+ */
+async function spokeRoute(
+  run: Run,
+  caller: Caller,
+  path: Extract<SelfTestOptions["path"], { via: "spoke" }>,
+): Promise<Route | Failure> {
+  const { bus } = run;
+  const assumed = new Map<string, Credentials>();
+  type Reached = { ok: true; credentials?: Credentials } | Failure;
+  const reach = async (accountId: string, purpose: string): Promise<Reached> => {
+    if (accountId === caller.account) return { ok: true };
+    const arn = roleArn(bus.partition, accountId, path.memberRoleName);
+    const cached = assumed.get(accountId);
+    if (cached) return { ok: true, credentials: cached };
+    const result = await assumeRole(caller.sts, arn, SELF_TEST_SESSION_NAME);
+    if (!result.ok) {
       return fail(
-        "credentials",
-        `the credentials are for account ${caller.account}, but the hub bus and the notifier's logs are in ${bus.accountId}`,
-        `run the self-test with credentials of the hub account ${bus.accountId}, or test through a spoke with --account <id>`,
+        "assume role",
+        `cannot assume ${arn} ${purpose}: ${errorText(result.error)}`,
+        `create role ${path.memberRoleName} in ${accountId} trusting ${accountRootArn(bus.partition, caller.account)}, ` +
+          "or run with credentials that may assume it (the spoke stack's credentials)",
       );
     }
-    sendRegion = bus.region;
-    busName = hub.eventBusArn;
-    where = `the hub bus ${hub.eventBusArn}`;
-  } else {
-    sendRegion = path.region;
-    busName = "default";
-    where = `the default bus of ${path.accountId} in ${path.region}`;
-    // The caller's own account needs no role; every other account is reached through the member role.
-    const assumed = new Map<string, Credentials>();
-    type Reached = { ok: true; credentials?: Credentials } | { ok: false; detail: string; fix: string };
-    const reach = async (accountId: string, purpose: string): Promise<Reached> => {
-      if (accountId === caller.account) return { ok: true };
-      const arn = roleArn(bus.partition, accountId, path.memberRoleName);
-      const cached = assumed.get(accountId);
-      if (cached) return { ok: true, credentials: cached };
-      const result = await assumeRole(ownSts, arn, SELF_TEST_SESSION_NAME);
-      if (!result.ok) {
-        return {
-          ok: false,
-          detail: `cannot assume ${arn} ${purpose}: ${errorText(result.error)}`,
-          fix:
-            `create role ${path.memberRoleName} in ${accountId} trusting ${accountRootArn(bus.partition, caller.account)}, ` +
-            "or run with credentials that may assume it (the spoke stack's credentials)",
-        };
-      }
-      assumed.set(accountId, result.credentials);
-      stages.push({ stage: "assume role", ok: true, detail: `${arn} (${purpose})` });
-      return { ok: true, credentials: result.credentials };
-    };
-    const send = await reach(path.accountId, "to put the event on its default bus");
-    if (!send.ok) return fail("assume role", send.detail, send.fix);
-    sendCredentials = send.credentials;
-    const read = await reach(bus.accountId, "to read the notifier's logs in the hub account");
-    if (!read.ok) return fail("assume role", read.detail, read.fix);
-    logsCredentials = read.credentials;
-  }
+    assumed.set(accountId, result.credentials);
+    run.stages.push({ stage: "assume role", ok: true, detail: `${arn} (${purpose})` });
+    return { ok: true, credentials: result.credentials };
+  };
+  const send = await reach(path.accountId, "to put the event on its default bus");
+  if (failed(send)) return send;
+  const read = await reach(bus.accountId, "to read the notifier's logs in the hub account");
+  if (failed(read)) return read;
+  const route: Route = {
+    sendRegion: path.region,
+    busName: "default",
+    where: `the default bus of ${path.accountId} in ${path.region}`,
+  };
+  if (send.credentials) route.sendCredentials = send.credentials;
+  if (read.credentials) route.logsCredentials = read.credentials;
+  return route;
+}
 
-  // 3. The event. Its source is not aws.*, so nothing can mistake it for real CloudTrail.
-  const sentAt = now();
+/** Stage 3, the event. Its source is not aws.*, so nothing can mistake it for real CloudTrail. */
+async function putTestEvent(
+  run: Run,
+  caller: Caller,
+  route: Route,
+  sentAt: number,
+): Promise<StageResult | Failure> {
+  const { where } = route;
   const detail: SelfTestDetail = {
-    testId,
+    testId: run.testId,
     requestedBy: caller.arn,
     requestedAt: new Date(sentAt).toISOString(),
-    via: path.via,
+    via: run.opts.path.via,
   };
+  const fix = `the credentials need events:PutEvents on ${where}; check the bus exists`;
   try {
-    const out = await factories.eventBridge(sendRegion, sendCredentials).send(
+    const out = await run.factories.eventBridge(route.sendRegion, route.sendCredentials).send(
       new PutEventsCommand({
         Entries: [
           {
-            EventBusName: busName,
+            EventBusName: route.busName,
             Source: SELF_TEST_SOURCE,
             DetailType: SELF_TEST_DETAIL_TYPE,
             Detail: JSON.stringify(detail),
@@ -215,31 +187,27 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport
       return fail(
         "put events",
         `${where} rejected the event: ${entry?.ErrorCode ?? "no event ID"}: ${entry?.ErrorMessage ?? "(no message)"}`,
-        `the credentials need events:PutEvents on ${where}; check the bus exists`,
+        fix,
       );
     }
-    stages.push({
-      stage: "put events",
-      ok: true,
-      detail: `accepted by ${where} (event ID ${entry.EventId})`,
-    });
+    return { stage: "put events", ok: true, detail: `accepted by ${where} (event ID ${entry.EventId})` };
   } catch (err) {
-    return fail(
-      "put events",
-      `PutEvents on ${where} failed: ${errorText(err)}`,
-      `the credentials need events:PutEvents on ${where}; check the bus exists`,
-    );
+    return fail("put events", `PutEvents on ${where} failed: ${errorText(err)}`, fix);
   }
+}
 
-  // 4. Follow it in the notifier's log group until published, a failed publish, or the deadline.
-  const logs = factories.logs(hub.region, logsCredentials);
-  const deadline = sentAt + opts.timeoutMs;
+/** Stage 4: follows the event in the notifier's log group until published, a failed publish, or the deadline. */
+async function followInLogs(run: Run, route: Route, sentAt: number): Promise<NotifierTrace | Failure> {
+  const { hub, timeoutMs, pollIntervalMs } = run.opts;
+  const logs = run.factories.logs(hub.region, route.logsCredentials);
+  const deadline = sentAt + timeoutMs;
   // Log timestamps come from Lambda's clock, not ours: look back a minute for skew.
   const startTime = sentAt - 60_000;
   let trace: NotifierTrace = {};
   for (;;) {
     try {
-      trace = traceOf(await readTestEvents(logs, hub.notifierLogGroupName, testId, startTime), testId, trace);
+      const events = await readTestEvents(logs, hub.notifierLogGroupName, run.testId, startTime);
+      trace = traceOf(events, run.testId, trace);
     } catch (err) {
       return fail(
         "notifier logs",
@@ -247,43 +215,89 @@ export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport
         `the credentials need logs:FilterLogEvents on ${hub.notifierLogGroupName}; check the hub's notifierLogGroupName output`,
       );
     }
-    if (trace.publishedAt !== undefined || trace.publishFailed !== undefined) break;
-    const left = deadline - now();
-    if (left <= 0) break;
-    await sleep(Math.min(opts.pollIntervalMs, left));
+    if (trace.publishedAt !== undefined || trace.publishFailed !== undefined) return trace;
+    const left = deadline - run.now();
+    if (left <= 0) return trace;
+    await run.sleep(Math.min(pollIntervalMs, left));
   }
+}
 
-  const after = (at: number | undefined) => seconds((at ?? now()) - sentAt);
+/** Stages 5 and 6 from the trace: received, then published (or the first of them that failed). */
+function outcome(run: Run, trace: NotifierTrace, sentAt: number): (StageResult | Failure)[] {
+  const { opts, testId } = run;
+  const after = (at: number | undefined) => seconds((at ?? run.now()) - sentAt);
   const waited = seconds(opts.timeoutMs);
   if (trace.receivedAt === undefined && trace.publishedAt === undefined) {
-    return fail("received", `the notifier did not log the test within ${waited}`, notReceivedFix(opts));
+    return [fail("received", `the notifier did not log the test within ${waited}`, notReceivedFix(opts))];
   }
-  stages.push({
+  const received: StageResult = {
     stage: "received",
     ok: true,
     detail:
       trace.receivedAt === undefined
         ? "no received line, but the alert was published"
         : `the notifier logged it after ${after(trace.receivedAt)}`,
-  });
+  };
   if (trace.publishedAt === undefined) {
-    if (trace.publishFailed !== undefined) {
-      return fail(
-        "published",
-        `the notifier failed to publish the [TEST] alert: ${trace.publishFailed}`,
-        notPublishedFix(hub, testId),
-      );
-    }
-    return fail(
-      "published",
-      `received, but no published alert was logged within ${waited}`,
-      notPublishedFix(hub, testId),
+    const detail =
+      trace.publishFailed !== undefined
+        ? `the notifier failed to publish the [TEST] alert: ${trace.publishFailed}`
+        : `received, but no published alert was logged within ${waited}`;
+    return [received, fail("published", detail, notPublishedFix(opts.hub, testId))];
+  }
+  return [
+    received,
+    { stage: "published", ok: true, detail: `the [TEST] alert was on SNS after ${after(trace.publishedAt)}` },
+  ];
+}
+
+export async function runSelfTest(opts: SelfTestOptions): Promise<SelfTestReport> {
+  const now = opts.now ?? Date.now;
+  const testId = opts.testId ?? newTestId(new Date(now()));
+  const stages: StageResult[] = [];
+  const report = (ok: boolean): SelfTestReport => ({ ok, testId, via: opts.path.via, stages });
+  const stop = (f: Failure): SelfTestReport => {
+    stages.push(f);
+    return report(false);
+  };
+
+  const bus = parseBusArn(opts.hub.eventBusArn);
+  if (!bus) {
+    return stop(
+      fail(
+        "put events",
+        `"${opts.hub.eventBusArn}" is not an EventBridge bus ARN`,
+        "pass the hub stack's outputs (eventBusArn)",
+      ),
     );
   }
-  stages.push({
-    stage: "published",
-    ok: true,
-    detail: `the [TEST] alert was on SNS after ${after(trace.publishedAt)}`,
-  });
+  const run: Run = {
+    opts,
+    factories: { ...defaults, ...opts.clients },
+    bus,
+    testId,
+    now,
+    sleep: opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))),
+    stages,
+  };
+
+  const caller = await whoIsCalling(run);
+  if (failed(caller)) return stop(caller);
+  stages.push({ stage: "credentials", ok: true, detail: `caller ${caller.arn}` });
+
+  const route = opts.path.via === "hub" ? hubRoute(run, caller) : await spokeRoute(run, caller, opts.path);
+  if (failed(route)) return stop(route);
+
+  const sentAt = now();
+  const sent = await putTestEvent(run, caller, route, sentAt);
+  if (failed(sent)) return stop(sent);
+  stages.push(sent);
+
+  const trace = await followInLogs(run, route, sentAt);
+  if (failed(trace)) return stop(trace);
+  for (const stage of outcome(run, trace, sentAt)) {
+    if (failed(stage)) return stop(stage);
+    stages.push(stage);
+  }
   return report(true);
 }

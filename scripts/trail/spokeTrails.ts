@@ -1,12 +1,11 @@
-// The trail check as the doctor and the coverage report use it: the accounts a spoke selects, in the
-// regions it watches, reached the way the spoke reaches them.
+// The trail check over spoke stacks, as the doctor, the coverage report and the posture report use
+// it: the accounts a spoke selects, in the regions it watches, reached the way the spoke reaches them.
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { SpokeConfig } from "../../spoke/config";
 import type { AccountSelection } from "../../spoke/discovery";
-import { AccountAccess, type Assumed, type ClientFactory } from "../access";
-import type { DoctorRow } from "../doctor";
-import { checkTrails, type AccountTrail, type TrailTarget } from "./trails";
+import { AccountAccess, type Assumed, type ClientFactory } from "../shared/access";
+import { checkTrails, type AccountTrail, type TrailTarget } from "./checkTrails";
 
 export interface SpokeTrailInput {
   config: SpokeConfig;
@@ -83,23 +82,4 @@ export async function spokeTrails(
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
   });
   return new Map(results.map((r) => [r.accountId, r]));
-}
-
-/** Doctor rows: a missing or stopped trail fails (the spoke would watch nothing there). */
-export function trailRows(selection: AccountSelection, trails: Map<string, AccountTrail>): DoctorRow[] {
-  return selection.selected.flatMap((account): DoctorRow[] => {
-    const t = trails.get(account.id);
-    if (!t) return [];
-    const result =
-      t.status === "ok" ? "ok" : t.status === "missing" || t.status === "stopped" ? "fail" : "warn";
-    const row: DoctorRow = {
-      accountId: account.id,
-      name: account.name,
-      check: "trail",
-      result,
-      detail: t.status === "ok" ? t.detail : `${t.status}: ${t.detail}`,
-    };
-    if (t.fix) row.fix = t.fix;
-    return [row];
-  });
 }

@@ -1,6 +1,7 @@
-// What every command-line script here shares: the error class for exit code 2, readable error
-// text, strict flag parsing, and the entry point that turns main()'s result into the process exit code.
+// What every command-line script here shares: the error class for exit code 2, strict flag parsing,
+// and the entry point that turns main()'s result into the process exit code.
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { errorMessage } from "../../common/errors";
 
 /** A problem with the arguments, the config or the outputs: exit code 2. */
 export class UsageError extends Error {
@@ -8,10 +9,6 @@ export class UsageError extends Error {
     super(message);
     this.name = "UsageError";
   }
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** node:util parseArgs in strict mode; an unknown or malformed flag is a UsageError. */

@@ -2,9 +2,8 @@
 // caller's own account with its own credentials, every other account through memberRoleName, the
 // same fix text when a role cannot be assumed, and a bounded parallel map.
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
-import { accountRootArn, errorName, roleArn } from "../common/awsNames";
-import type { AccountSelection } from "../spoke/discovery";
-import { errorMessage } from "./cli";
+import { accountRootArn, roleArn } from "../../common/awsNames";
+import type { AccountSelection } from "../../spoke/discovery";
 
 /** Static AWS credentials, as AssumeRole returns them. */
 export interface AwsCredentialIdentity {
@@ -22,11 +21,6 @@ export type Assumed = { ok: true; credentials: AwsCredentialIdentity } | { ok: f
 /** How to reach one account: no credentials means the caller's own. */
 export type Access =
   { ok: true; credentials?: AwsCredentialIdentity } | { ok: false; error: unknown; roleArn: string };
-
-/** "Name: message", for a detail column. */
-export function errorText(err: unknown): string {
-  return `${errorName(err)}: ${errorMessage(err)}`;
-}
 
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

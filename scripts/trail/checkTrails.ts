@@ -12,15 +12,15 @@ import {
   GetTrailStatusCommand,
   type Trail,
 } from "@aws-sdk/client-cloudtrail";
+import { errorText } from "../../common/errors";
 import {
-  errorText,
   mapLimit,
   roleFix,
   withTimeout,
   type AccountAccess,
   type AwsCredentialIdentity,
   type ClientFactory,
-} from "../access";
+} from "../shared/access";
 import {
   regionFix,
   judgeAccount,

@@ -4,9 +4,10 @@
 // come back the way pulumi.Config.get returns them: strings as-is, lists and objects JSON-encoded.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { applyProjectConfig, CliConfigError, loadProject, loadStackFile } from "../common/cliConfig";
-import { PROJECT, readRole, type ConfigSource, type Role } from "../common/config";
-import { checkConfigKeys, PROJECT_FILE } from "../common/configKeys";
+import { applyProjectConfig, CliConfigError, loadProject, loadStackFile } from "../../common/cliConfig";
+import { PROJECT, readRole, type ConfigSource, type Role } from "../../common/config";
+import { checkConfigKeys, PROJECT_FILE } from "../../common/configKeys";
+import { errorMessage } from "../../common/errors";
 
 export interface StackConfig {
   source: ConfigSource;
@@ -95,7 +96,7 @@ export function stackRole(stack: StackConfig): Role {
     checkConfigKeys(stack.values, role);
     return role;
   } catch (err) {
-    throw new StackConfigError(`${stack.file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new StackConfigError(`${stack.file}: ${errorMessage(err)}`);
   }
 }
 

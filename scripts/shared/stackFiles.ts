@@ -1,8 +1,8 @@
 // The spoke stacks of a project directory: every Pulumi.<stack>.yaml whose role is spoke. Templates
 // (*-template), deployment settings (*.deploy.yaml) and examples are not stacks.
 import * as fs from "node:fs";
-import { UsageError } from "../cli";
-import { loadStackConfig } from "../stackConfig";
+import { UsageError } from "./cli";
+import { loadStackConfig } from "./stackConfig";
 
 const STACK_FILE = /^Pulumi\.(.+)\.yaml$/;
 

@@ -2,7 +2,7 @@
 // file (CI, tests, or a machine without the Pulumi backend), or by running that command. The one
 // reader of outputs for the doctor, the coverage report and the self-test.
 import * as fs from "node:fs";
-import { errorMessage } from "./cli";
+import { errorMessage } from "../../common/errors";
 import { outputsFileHint, PulumiCliError, runPulumi } from "./pulumiCli";
 
 export type StackOutputs = Record<string, unknown>;
