@@ -50,6 +50,10 @@ export interface SpokeConfig {
   organizationalUnits?: string[];
   includeReadOnlyEvents: boolean;
   shard?: Shard;
+  /** The Control Tower home region, where its lifecycle events arrive; undefined without Control Tower. */
+  controlTowerHomeRegion?: string;
+  /** Deny changes to the monitor's rules and roles with an SCP (shard 1 owns it). */
+  guardMonitor: boolean;
 }
 
 const STACK_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/;
@@ -80,6 +84,22 @@ function readAccountList(obj: Record<string, unknown>, field: "include" | "exclu
     );
   }
   return ids;
+}
+
+/** Control Tower's lifecycle events arrive only in its home region: a region this stack watches. */
+function readControlTowerHomeRegion(
+  cfg: ConfigSource,
+  regions: string[],
+): { controlTowerHomeRegion?: string } {
+  const home = readMatching(cfg, "controlTowerHomeRegion", REGION, "a region name");
+  if (home === undefined) return {};
+  if (!regions.includes(home)) {
+    throw configError(
+      "controlTowerHomeRegion",
+      `${home} is not in regions: the management account's rule there forwards Control Tower's account events. Add it to regions.`,
+    );
+  }
+  return { controlTowerHomeRegion: home };
 }
 
 export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
@@ -154,5 +174,7 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
     organizationalUnits,
     includeReadOnlyEvents: readBoolean(cfg, "includeReadOnlyEvents", true),
     shard,
+    ...readControlTowerHomeRegion(cfg, regions),
+    guardMonitor: readBoolean(cfg, "guardMonitor", true),
   };
 }

@@ -30,6 +30,8 @@ export interface SkippedAccount {
 
 export interface AccountSelection {
   callerAccountId: string;
+  /** The caller's ARN (GetCallerIdentity): its own changes to the monitor are not tampering. */
+  callerArn?: string;
   /** From DescribeOrganization; undefined if the caller may not call it. */
   organizationId?: string;
   /** From DescribeOrganization; undefined if the caller may not call it. */
@@ -101,10 +103,12 @@ async function select(
   opts: DiscoveryOptions,
 ): Promise<AccountSelection> {
   let callerAccountId: string;
+  let callerArn: string | undefined;
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     if (!identity.Account) throw new Error("the response has no Account");
     callerAccountId = identity.Account;
+    callerArn = identity.Arn;
   } catch (err) {
     throw wrap("sts:GetCallerIdentity", err);
   }
@@ -217,6 +221,7 @@ async function select(
   }
 
   const selection: AccountSelection = { callerAccountId, selected, skipped, otherShards, warnings };
+  if (callerArn) selection.callerArn = callerArn;
   if (organizationId) selection.organizationId = organizationId;
   if (managementAccountId) selection.managementAccountId = managementAccountId;
   return selection;

@@ -3,6 +3,7 @@ import type { ConfigSource } from "../common/config";
 import { stackProfile, stackRegion } from "../common/awsRegion";
 import { readSpokeConfig, type HubLocation } from "./config";
 import { discoverAccounts } from "./discovery";
+import { deployGuard } from "./guardDeploy";
 import { RootActivitySpoke } from "./spoke";
 
 /** A plain string when configured; an Output only when it has to be read from the hub stack. */
@@ -23,11 +24,19 @@ export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unk
     profile,
   });
   for (const warning of selection.warnings) void pulumi.log.warn(warning);
+  if (!selection.managementAccountId) {
+    void pulumi.log.warn(
+      "The management account is unknown (organizations:DescribeOrganization was denied): no rule forwards the organization's account changes, so new accounts wait for the next scheduled update.",
+    );
+  }
 
   const spoke = await RootActivitySpoke.create("root-activity-spoke", {
     hubEventBusArn: hubBusArn(config.hub),
     accounts: selection.selected,
     callerAccountId: selection.callerAccountId,
+    callerArn: selection.callerArn,
+    ...(selection.managementAccountId ? { managementAccountId: selection.managementAccountId } : {}),
+    ...(config.controlTowerHomeRegion ? { controlTowerHomeRegion: config.controlTowerHomeRegion } : {}),
     regions: config.regions,
     memberRoleName: config.memberRoleName,
     includeReadOnlyEvents: config.includeReadOnlyEvents,
@@ -35,8 +44,11 @@ export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unk
     profile,
   });
 
+  const guard = await deployGuard(config, selection, region, profile);
+
   return {
     role: "spoke",
+    guard,
     callerAccountId: selection.callerAccountId,
     shard: config.shard ? `${config.shard.index}/${config.shard.count}` : "1/1",
     coverage: selection.selected.map((a) => ({ id: a.id, name: a.name, regions: config.regions })),
@@ -45,6 +57,7 @@ export async function deploySpoke(cfg: ConfigSource): Promise<Record<string, unk
       accounts: selection.selected.length,
       regions: config.regions.length,
       rules: spoke.ruleCount,
+      lifecycleRules: spoke.lifecycleRuleCount,
       skipped: selection.skipped.length,
       otherShards: selection.otherShards,
     },

@@ -3,7 +3,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rootEventPattern, rootRuleState, type RuleState } from "../handler/rootEvent";
+import { callerArnPattern, deploySessionArnPattern, withTamper } from "../handler/tamperEvent";
 import { partitionOf, roleArn } from "../common/awsNames";
+import { addLifecycleRules } from "./lifecycleRules";
+import { DEPLOY_SESSION_NAME, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";
 import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
 
 export interface SpokeAccount {
@@ -21,16 +24,21 @@ export interface SpokeArgs {
   accounts: SpokeAccount[];
   /** The account whose credentials run the stack: reached directly, without assuming a role. */
   callerAccountId: string;
+  /** Who runs the stack (GetCallerIdentity): its changes in its own account are not tamper alerts. */
+  callerArn?: string;
   regions: string[];
   memberRoleName: string;
   includeReadOnlyEvents: boolean;
   /** Region for the per-account providers; each resource names its own region. */
   providerRegion: string;
+  /** Where Organizations' lifecycle events arrive (spoke/lifecycleRules.ts). */
+  managementAccountId?: string;
+  controlTowerHomeRegion?: string;
   /** The stack's `aws:profile`, so assume-role providers start from the same credentials. */
   profile?: string;
 }
 
-export const SESSION_NAME = "root-activity-monitor";
+export const SESSION_NAME = DEPLOY_SESSION_NAME;
 /** Spoke-to-hub delivery: retry for a day (the maximum). */
 export const FORWARD_RETRY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 };
 
@@ -75,7 +83,9 @@ function nextTurn<T>(value: T): Promise<T> {
 /** What every account's resources share. */
 interface Shared {
   args: SpokeArgs;
+  /** Member accounts' pattern, and the caller's own (its tamper branches leave the caller out). */
   pattern: string;
+  callerPattern: string;
   state: RuleState;
   forwardPolicy: pulumi.Input<string>;
 }
@@ -83,6 +93,8 @@ interface Shared {
 export class RootActivitySpoke extends pulumi.ComponentResource {
   /** Forwarding rules created (accounts x regions). */
   ruleCount = 0;
+  /** Lifecycle rules created (spoke/lifecycleRules.ts): one per account, in us-east-1 (and the Control Tower home region of the management account). */
+  lifecycleRuleCount = 0;
 
   /**
    * Builds the spoke: the component, then each account's provider, role, rules and targets.
@@ -109,7 +121,13 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
     const spoke = new RootActivitySpoke(name, opts);
     const shared: Shared = {
       args,
-      pattern: JSON.stringify(rootEventPattern()),
+      pattern: JSON.stringify(
+        withTamper(
+          rootEventPattern(),
+          deploySessionArnPattern(partitionOf(args.providerRegion), args.memberRoleName),
+        ),
+      ),
+      callerPattern: JSON.stringify(withTamper(rootEventPattern(), callerArnPattern(args.callerArn))),
       state: rootRuleState(args.includeReadOnlyEvents),
       // Only the hub bus, only PutEvents: the one thing forwarding needs. One document for all roles.
       forwardPolicy: policyJson([
@@ -160,9 +178,12 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
           );
     const inAccount: pulumi.CustomResourceOptions = { parent: this, provider };
 
+    // Fixed names the guard can name (common/monitorNames.ts). Renaming from the old auto-names
+    // replaces create-before-delete: the new names differ, so both exist until the new target is in.
     const role = new aws.iam.Role(
       `forwarder-${account.id}`,
       {
+        name: FORWARDER_ROLE_NAME,
         description: "root-activity-monitor: lets EventBridge forward root events to the hub bus",
         assumeRolePolicy: eventsTrustPolicy(account.id),
         inlinePolicies: [{ name: "put-events-to-hub", policy: shared.forwardPolicy }],
@@ -175,8 +196,10 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
         `forward-${account.id}-${region}`,
         {
           region,
-          description: "root-activity-monitor: forward root-user activity to the hub bus",
-          eventPattern: shared.pattern,
+          name: FORWARD_RULE_NAME,
+          description:
+            "root-activity-monitor: forward root-user activity, and changes to this monitor, to the hub bus",
+          eventPattern: provider ? shared.pattern : shared.callerPattern,
           state: shared.state,
         },
         inAccount,
@@ -194,6 +217,10 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
       );
       this.ruleCount++;
     }
+    this.lifecycleRuleCount += addLifecycleRules(
+      { ...args, accountId: account.id, roleArn: role.arn, retryPolicy: FORWARD_RETRY },
+      inAccount,
+    );
     next(i + 1);
   }
 }

@@ -96,6 +96,9 @@ export class FakeOrganization {
   readonly ous = new Map<string, FakeOu>();
   readonly accounts = new Map<string, FakeAccount>();
   readonly buses = new Map<string, FakeBus>();
+  /** The SCP policy type on the root (ListRoots), and SCP names attached per target (FullAWSAccess on the root). */
+  scpEnabled = true;
+  readonly scps = new Map<string, string[]>();
 
   constructor(init: FakeOrganizationInit = {}) {
     this.organizationId = init.organizationId ?? "o-abcde12345";
@@ -315,8 +318,23 @@ export class FakeOrganization {
               Id: this.rootId,
               Arn: `arn:aws:organizations::${this.managementAccountId}:root/${this.organizationId}/${this.rootId}`,
               Name: "Root",
+              PolicyTypes: this.scpEnabled ? [{ Type: "SERVICE_CONTROL_POLICY", Status: "ENABLED" }] : [],
             },
           ],
+        };
+      },
+
+      "organizations:ListPoliciesForTarget": (params) => {
+        this.guardOrganizations();
+        const target = String(params.TargetId ?? "");
+        const names = this.scps.get(target) ?? (target === this.rootId ? ["FullAWSAccess"] : []);
+        return {
+          Policies: names.map((name, i) => ({
+            Id: `p-${target.replace(/[^a-z0-9]/g, "")}${i}`,
+            Name: name,
+            Type: "SERVICE_CONTROL_POLICY",
+            AwsManaged: name === "FullAWSAccess",
+          })),
         };
       },
 

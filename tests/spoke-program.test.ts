@@ -2,6 +2,9 @@
 // organization of ~30 accounts in nested OUs served over several pages by a local endpoint.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rootEventPattern } from "../handler/rootEvent";
+import { callerArnPattern, deploySessionArnPattern, withTamper } from "../handler/tamperEvent";
+import { guardPolicyText } from "../common/guardPolicy";
+import { FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";
 import {
   DEFAULT_ACCOUNT_IDS,
   DEFAULT_ACTIVE_ACCOUNT_IDS,
@@ -11,6 +14,7 @@ import {
   HUB_BUS_ARN,
   MANAGEMENT_ACCOUNT_ID,
   OU,
+  ROOT_ID,
   startFakeOrganization,
 } from "../testkit/fakeOrganization";
 import type { FakeAws } from "../testkit/fakeAws";
@@ -123,18 +127,34 @@ describe("spoke stack over the whole organization", () => {
     }
   });
 
-  it("forwards root events with the shared pattern to the hub bus, with a role and retries", () => {
+  it("forwards root and tamper events with the shared patterns to the hub bus, with a role and retries", () => {
     const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
-    for (const rule of rules) {
-      expect(parseJson(rule.inputs.eventPattern)).toEqual(rootEventPattern());
+    const member = withTamper(
+      rootEventPattern(),
+      deploySessionArnPattern("aws", "OrganizationAccountAccessRole"),
+    );
+    // The caller's own account leaves the caller out instead (the fake caller is an IAM user).
+    const caller = withTamper(
+      rootEventPattern(),
+      callerArnPattern(`arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:user/admin`),
+    );
+    expect(JSON.stringify(caller)).toContain(`user/admin`);
+    for (const rule of rules.filter((r) => r.inputs.name === FORWARD_RULE_NAME)) {
+      const own = rule.name.includes(MANAGEMENT_ACCOUNT_ID);
+      expect(parseJson(rule.inputs.eventPattern)).toEqual(own ? caller : member);
+      expect(rule.inputs.name).toBe(FORWARD_RULE_NAME);
       expect(rule.inputs.state).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
       expect(REGIONS).toContain(rule.inputs.region);
       expect(rule.inputs.eventBusName).toBeUndefined(); // the default bus
     }
-    for (const target of ofType(run, "aws:cloudwatch/eventTarget:EventTarget")) {
+    const forwarding = ofType(run, "aws:cloudwatch/eventTarget:EventTarget").filter((t) =>
+      /^forward-\d{12}-/.test(t.name),
+    );
+    expect(forwarding).toHaveLength(rules.filter((r) => r.inputs.name === FORWARD_RULE_NAME).length);
+    for (const target of forwarding) {
       const id = /forward-(\d{12})-/.exec(target.name)?.[1];
       expect(target.inputs.arn).toBe(HUB_BUS_ARN);
-      expect(target.inputs.roleArn).toBe(`arn:aws:iam::${id}:role/forwarder-${id}-abc1234`);
+      expect(target.inputs.roleArn).toBe(`arn:aws:iam::${id}:role/${FORWARDER_ROLE_NAME}`);
       expect(target.inputs.retryPolicy).toEqual({
         maximumEventAgeInSeconds: 86400,
         maximumRetryAttempts: 185,
@@ -169,13 +189,15 @@ describe("spoke stack over the whole organization", () => {
     }
   });
 
-  it("parents every resource to the one Spoke component", () => {
+  it("parents every resource to the one Spoke component (the guard to its own)", () => {
     const spokes = run.urns.filter((u) =>
       u.endsWith("::root-activity-monitor:index:Spoke::root-activity-spoke"),
     );
     expect(spokes).toHaveLength(1);
     const children = run.resources.filter(
-      (r) => r.type.startsWith("aws:") || r.type.startsWith("pulumi:providers"),
+      (r) =>
+        (r.type.startsWith("aws:") && !r.type.startsWith("aws:organizations/")) ||
+        r.type.startsWith("pulumi:providers"),
     );
     expect(children.length).toBeGreaterThan(0);
     for (const r of children) {
@@ -260,6 +282,114 @@ describe("spoke selection semantics", () => {
     const regions = ofType(run, "aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.region);
     expect(regions).toHaveLength(17);
     expect(regions).toContain("us-east-1");
+  });
+});
+
+describe("the guard (guardMonitor)", () => {
+  const POLICY = "aws:organizations/policy:Policy";
+  const ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment";
+  // One region: the guard does not depend on them, and the runs stay short.
+  const guarded = (o: Record<string, unknown>, extra: Partial<RunOptions> = {}) =>
+    spoke({ regions: ["us-east-1"], ...o }, extra);
+  const attachedTo = (run: ProgramRun): string[] =>
+    ofType(run, ATTACHMENT)
+      .map((a) => a.inputs.targetId as string)
+      .sort();
+
+  it("on by default for a whole-organization spoke: one SCP, attached to the root, with the exact text", async () => {
+    const run = await guarded({});
+    expect(run.error).toBeUndefined();
+    const policy = ofType(run, POLICY);
+    expect(policy).toHaveLength(1);
+    expect(policy[0]?.inputs).toMatchObject({
+      name: "root-activity-monitor-guard-spoke-test",
+      type: "SERVICE_CONTROL_POLICY",
+      // The caller is the management account: only the member role is exempt.
+      content: guardPolicyText("aws", "OrganizationAccountAccessRole"),
+    });
+    expect(attachedTo(run)).toEqual([ROOT_ID]);
+    expect(run.outputs?.guard).toMatchObject({ state: "on", targets: [ROOT_ID], problems: [] });
+    expect(
+      run.urns.filter((u) => u.includes("root-activity-monitor:index:Guard$aws:organizations")),
+    ).toHaveLength(2);
+  });
+
+  it("names every rule and role it guards, and nothing else", async () => {
+    const run = await guarded({ accounts: { include: ["555555555501"] } });
+    const content = JSON.parse(ofType(run, POLICY)[0]?.inputs.content as string);
+    const [rules, roles] = content.Statement;
+    expect(rules.Resource).toBe("arn:aws:events:*:*:rule/root-activity-monitor-spoke-*");
+    expect(roles.Resource).toBe("arn:aws:iam::*:role/root-activity-monitor-spoke-*");
+    for (const r of ofType(run, "aws:cloudwatch/eventRule:EventRule"))
+      expect(r.inputs.name).toMatch(/^root-activity-monitor-spoke-/);
+    for (const r of ofType(run, "aws:iam/role:Role"))
+      expect(r.inputs.name).toMatch(/^root-activity-monitor-spoke-/);
+  });
+
+  it("attached to the selected OUs and included accounts of a narrower spoke", async () => {
+    const run = await guarded({
+      organizationalUnits: [OU.production],
+      accounts: { include: ["333333333301"] },
+    });
+    expect(run.error).toBeUndefined();
+    expect(attachedTo(run)).toEqual(["333333333301", OU.production].sort());
+  });
+
+  it("off: no policy, no attachment", async () => {
+    const run = await guarded({ guardMonitor: false });
+    expect(run.error).toBeUndefined();
+    expect(ofType(run, POLICY)).toHaveLength(0);
+    expect(ofType(run, ATTACHMENT)).toHaveLength(0);
+    expect(run.outputs?.guard.state).toMatch(/^off/);
+  });
+
+  it("owned by shard 1 only, so shards never fight over it", async () => {
+    const [first, second] = await Promise.all(["1/3", "2/3"].map((shard) => guarded({ shard })));
+    expect(ofType(first as ProgramRun, POLICY)).toHaveLength(1);
+    expect(attachedTo(first as ProgramRun)).toEqual([ROOT_ID]);
+    expect(ofType(second as ProgramRun, POLICY)).toHaveLength(0);
+    expect(second?.outputs?.guard.state).toMatch(/shard 1\/3 owns/);
+  });
+
+  it("a target at its SCP limit, or SCPs disabled, is skipped with the fix, and the deployment goes on", async () => {
+    const limited = await startFakeOrganization(defaultOrg());
+    try {
+      limited.org.scps.set(ROOT_ID, ["FullAWSAccess", "a", "b", "c", "d"]);
+      limited.org.scps.set(OU.production, ["FullAWSAccess"]);
+      const narrow = { organizationalUnits: [OU.root, OU.production] };
+      const run = await guarded(narrow, { env: limited.env });
+      expect(run.error).toBeUndefined();
+      expect(attachedTo(run)).toEqual([OU.production]);
+      expect(run.outputs?.guard.state).toBe("partial");
+      expect(run.outputs?.guard.problems).toEqual([
+        expect.objectContaining({
+          target: ROOT_ID,
+          fix: expect.stringMatching(/detach-policy .*guardMonitor: false/),
+        }),
+      ]);
+      expect(run.stderr).toMatch(/guardMonitor: root r-ab12 has 5 SCPs attached/);
+      expect(ofType(run, "aws:cloudwatch/eventRule:EventRule").length).toBeGreaterThan(0);
+
+      // Our own guard holds its slot: a full root that includes it keeps it.
+      limited.org.scps.set(ROOT_ID, [
+        "FullAWSAccess",
+        "a",
+        "b",
+        "c",
+        "root-activity-monitor-guard-spoke-test",
+      ]);
+      const again = await guarded({}, { env: limited.env });
+      expect(attachedTo(again)).toEqual([ROOT_ID]);
+
+      limited.org.scpEnabled = false;
+      const disabled = await guarded({}, { env: limited.env });
+      expect(disabled.error).toBeUndefined();
+      expect(ofType(disabled, POLICY)).toHaveLength(0);
+      expect(disabled.outputs?.guard.state).toBe("not attached");
+      expect(disabled.outputs?.guard.problems[0].fix).toMatch(/enable-policy-type --root-id r-ab12/);
+    } finally {
+      await limited.aws.close();
+    }
   });
 });
 
