@@ -15,8 +15,8 @@
 //  - Before that, the state phase (duplicate check, failed sign-in count, storm control; DynamoDB and
 //    SQS) is capped at STATE_PHASE_CAP_MS; when it runs out the alert is sent on its own. After the
 //    publish, the webhook post is capped at WEBHOOK_CAP_MS and marking the event done at STATE_DONE_CAP_MS.
-//  - Worst case per batch = the longer of the state and lookup caps plus the other caps
-//    (worstCaseBatchMs), independent of the batch size.
+//  - Worst case per batch = the longer of the state and lookup caps plus the other caps, for a root
+//    event or a digest flush (worstCaseBatchMs), independent of the batch size.
 //    COLD_START_MARGIN_MS is left for the lazy SDK `require`, JSON work and logging. The test suite
 //    asserts that all of this fits in the function timeout.
 
@@ -46,8 +46,23 @@ export const STATE_MAX_ATTEMPTS = 2;
 export const STATE_REQUEST_TIMEOUT_MS = 800;
 export const STATE_CONNECTION_TIMEOUT_MS = 500;
 
-/** Cap on everything the notifier asks the state store before deciding to publish. */
+/**
+ * Cap on everything the notifier asks the state store before deciding to publish. One budget with
+ * the client above: a write whose answer is later than STATE_REQUEST_TIMEOUT_MS may still have been
+ * applied, and the SDK retries it. Every conditional write therefore carries this delivery's token
+ * (router.ts), so a retry that meets its own first attempt confirms it; and a write cut off by this
+ * cap or the client's timeouts is "unknown", which sends the alert on its own, never "another's".
+ */
 export const STATE_PHASE_CAP_MS = 3000;
+
+/**
+ * A digest flush is off the alert's critical path and has time: its store calls run on a client
+ * with longer timeouts, so a store that answers seconds late still gets its digest out. Its claim
+ * and reads are capped at FLUSH_STATE_CAP_MS (the name lookup runs beside them).
+ */
+export const FLUSH_MAX_ATTEMPTS = 2;
+export const FLUSH_REQUEST_TIMEOUT_MS = 4000;
+export const FLUSH_STATE_CAP_MS = 12_000;
 /** Cap on marking an event notified, after the publish. */
 export const STATE_DONE_CAP_MS = 1000;
 /** Cap on reading the webhook URL and posting to it (the SNS alert is already out by then). */
@@ -93,15 +108,22 @@ export function snsNominalWorstCaseMs(): number {
   return sdkNominalWorstCaseMs(SNS_MAX_ATTEMPTS, SNS_CONNECTION_TIMEOUT_MS, SNS_REQUEST_TIMEOUT_MS);
 }
 
-/**
- * Worst case of one record, and therefore of one batch (records run concurrently). The name lookup
- * runs while the state phase decides, so only the longer of the two counts.
- */
-export function worstCaseBatchMs(): number {
+/** Worst case of one root event's record: the name lookup runs while the state phase decides. */
+export function worstCaseRootEventMs(): number {
   return (
     Math.max(STATE_PHASE_CAP_MS, NAME_LOOKUP_CAP_MS) +
     PUBLISH_DEADLINE_MS +
     WEBHOOK_CAP_MS +
     STATE_DONE_CAP_MS
   );
+}
+
+/** Worst case of one digest flush's record: the name lookup runs while the flush claims its bucket. */
+export function worstCaseFlushMs(): number {
+  return Math.max(FLUSH_STATE_CAP_MS, NAME_LOOKUP_CAP_MS) + PUBLISH_DEADLINE_MS + STATE_DONE_CAP_MS;
+}
+
+/** Worst case of one batch: its records run concurrently, so the slowest kind of record. */
+export function worstCaseBatchMs(): number {
+  return Math.max(worstCaseRootEventMs(), worstCaseFlushMs());
 }

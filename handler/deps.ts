@@ -32,6 +32,8 @@ export interface NotifierDeps {
   metric?(name: MetricName, alert?: MetricAlert): void;
   /** Duplicate suppression, failed sign-in counts and storm control. Without it, every event alerts alone. */
   store?: StateStore;
+  /** The same table for digest flushes, on a client with longer timeouts (default: `store`). */
+  flushStore?: StateStore;
   /** Sends the delayed message that makes the notifier send a digest. Needed with `store`. */
   scheduleFlush?(request: FlushRequest, delaySeconds: number, signal?: AbortSignal): Promise<void>;
   /** Posts to the incoming webhook, if one is configured. Best effort: the SNS alert is already out. */

@@ -5,7 +5,9 @@ import type { AccountNames } from "./accountNames";
 import type { Kit } from "./deps";
 import { buildDigest, sortEntries, type DigestEntry } from "./digest";
 import type { Publisher } from "./publisher";
-import { CLAIM_STALE_MS } from "./router";
+import { FLUSH_STATE_CAP_MS, STATE_DONE_CAP_MS } from "./budget";
+import { withDeadline } from "./deadline";
+import { CLAIM_STALE_MS, deliveryToken } from "./router";
 import { BUCKET_MS, DIGEST_MAX_EVENTS_PER_MESSAGE, type FlushRequest } from "./stateStore";
 
 export type Flusher = (req: FlushRequest, sqsMessageId: string | undefined) => Promise<void>;
@@ -13,18 +15,27 @@ export type Flusher = (req: FlushRequest, sqsMessageId: string | undefined) => P
 export function createFlusher(kit: Kit, accountName: AccountNames, publish: Publisher): Flusher {
   const { deps, now } = kit;
   return async (req, sqsMessageId) => {
-    const store = deps.store;
+    // The flush has time the alert path has not: a patient store when one is given (lambda.ts).
+    const store = deps.flushStore ?? deps.store;
     const base = { msg: "digest", accountId: req.accountId, bucket: req.bucket, sqsMessageId };
     if (!store) throw new Error("a digest flush arrived but the notifier has no state store configured");
     const t = now().getTime();
-    const held = await store.claimFlush(req, t, t - CLAIM_STALE_MS);
+    const claimant = { token: deliveryToken(), nowMs: t, staleBeforeMs: t - CLAIM_STALE_MS };
+    // The name lookup (it never rejects) runs beside the claim: the flush's budget counts only the
+    // longer of the two, and no lookup is left pending when the claim fails.
+    const [held, name] = await Promise.all([
+      withDeadline(FLUSH_STATE_CAP_MS, "state store", (signal) =>
+        store.claimFlush(req, claimant, signal),
+      ).catch((error: unknown) => ({ error })),
+      accountName(req.accountId),
+    ]);
+    if (!Array.isArray(held) && held !== "skip") throw held.error;
     if (held === "skip") {
       kit.log({ ...base, level: "info", msg: "digest already sent, or being sent by another flush" });
       return;
     }
     const entries = sortEntries(held);
     if (entries.length > 0) {
-      const name = await accountName(req.accountId);
       const window = { start: new Date(req.bucket * BUCKET_MS), end: new Date((req.bucket + 1) * BUCKET_MS) };
       const parts: DigestEntry[][] = [];
       for (let i = 0; i < entries.length; i += DIGEST_MAX_EVENTS_PER_MESSAGE) {
@@ -41,7 +52,11 @@ export function createFlusher(kit: Kit, accountName: AccountNames, publish: Publ
         }),
       );
     }
-    await store.markBucketSent(req);
+    // The digest is out: a failure to mark it sent is logged, not retried (a retry would send it
+    // again; the bucket's flush claim still keeps other flushes off it until it is stale).
+    await withDeadline(STATE_DONE_CAP_MS, "state store", (signal) => store.markBucketSent(req, signal)).catch(
+      (err: unknown) => kit.stateFailed(base, "could not mark the digest sent", err),
+    );
     kit.log({ ...base, level: "info", msg: "digest sent", events: entries.length });
   };
 }

@@ -12,6 +12,7 @@ import {
   SIGN_IN_FAILURE_TTL_SECONDS,
   timeKey,
   type BucketRef,
+  type Claimant,
   type RootSession,
   type StateStore,
 } from "./stateStore";
@@ -97,56 +98,85 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
   const flag = (Key: Item, name: string, signal: AbortSignal | undefined) =>
     update(Key, `SET ${name} = :yes`, { ":yes": TRUE }, signal);
 
+  /** The item as it is now (a consistent read): what a failed condition met. */
+  const read = async (Key: Item, signal: AbortSignal | undefined): Promise<Item | undefined> =>
+    (await client.send(new sdk.GetItemCommand({ TableName, Key, ConsistentRead: true }), opts(signal))).Item;
+
+  /** Takes an event's claim when it is free or stale: the attributes it took over, undefined when refused. */
+  const takeClaim = (
+    eventKey: string,
+    by: Claimant,
+    held: BucketRef | undefined,
+    signal: AbortSignal | undefined,
+  ) =>
+    // `wasIn` keeps a stale claim's bucket, in the same write that takes it over: the flush of that
+    // bucket still lists the event's entry (see claimFlush).
+    applied(
+      update(
+        eventItem(eventKey),
+        "SET claimedAt = :now, done = :no, expiresAt = :exp, heldIn = :in, wasIn = if_not_exists(heldIn, :none), tok = :tok",
+        {
+          ":now": N(by.nowMs),
+          ":no": FALSE,
+          ":exp": expiry(by.nowMs, EVENT_TTL_SECONDS),
+          ":in": S(held ? bucketPk(held) : ""),
+          ":none": S(""),
+          ":stale": N(by.staleBeforeMs),
+          ":tok": S(by.token),
+        },
+        signal,
+        {
+          ConditionExpression: "attribute_not_exists(pk) OR (done = :no AND claimedAt < :stale)",
+          ReturnValues: "ALL_OLD",
+        },
+      ),
+    );
+
   return {
-    async claimEvent(eventKey, nowMs, staleBeforeMs, held, signal) {
-      // `wasIn` keeps a stale claim's bucket, in the same write that takes it over: the flush of that
-      // bucket still lists the event's entry (see claimFlush).
-      const old = await applied(
-        update(
-          eventItem(eventKey),
-          "SET claimedAt = :now, done = :no, expiresAt = :exp, heldIn = :in, wasIn = if_not_exists(heldIn, :none)",
-          {
-            ":now": N(nowMs),
-            ":no": FALSE,
-            ":exp": expiry(nowMs, EVENT_TTL_SECONDS),
-            ":in": S(held ? bucketPk(held) : ""),
-            ":none": S(""),
-            ":stale": N(staleBeforeMs),
-          },
-          signal,
-          {
-            ConditionExpression: "attribute_not_exists(pk) OR (done = :no AND claimedAt < :stale)",
-            ReturnValues: "ALL_OLD",
-          },
-        ),
-      );
-      if (!old) return "duplicate";
-      // A stale claim of an event that was held for a digest: its entry there means it was notified.
+    async claimEvent(eventKey, by, held, signal) {
+      let old = await takeClaim(eventKey, by, held, signal);
+      if (!old) {
+        // Refused: a consistent read tells ours (the SDK retried a write whose first attempt was
+        // applied and answered too late), another's and done, another's and live, or gone since.
+        const now = await read(eventItem(eventKey), signal);
+        if (now?.tok?.S === by.token) old = { heldIn: now.wasIn ?? S("") };
+        else if (now?.done?.BOOL === true) return "duplicate";
+        else if (now && Number(now.claimedAt?.N ?? 0) >= by.staleBeforeMs) return "busy";
+        // Released or gone stale since the refusal: one more try, and a refusal then waits for SQS.
+        else old = await takeClaim(eventKey, by, held, signal);
+        if (!old) return "busy";
+      }
+      // A stale claim of an event that was held for a digest: its entry there is the proof it was
+      // notified, once that digest is scheduled or sent (a flush will list it).
       const was = old.heldIn?.S;
       if (was) {
-        const out = await client.send(
-          new sdk.GetItemCommand({ TableName, Key: key(was), ConsistentRead: true }),
-          opts(signal),
-        );
-        if (out.Item?.[ENTRY + eventKey]) {
+        const bucket = await read(key(was), signal);
+        if (bucket?.[ENTRY + eventKey] && (bucket.scheduled?.BOOL === true || bucket.sent)) {
           await update(eventItem(eventKey), "SET done = :yes, heldIn = wasIn", { ":yes": TRUE }, signal);
           return "duplicate";
         }
       }
       return "claimed";
     },
-    async markEventDone(eventKey, signal) {
-      // Published alone: held nowhere, so no digest lists it (see claimFlush).
-      await update(eventItem(eventKey), "SET done = :yes REMOVE heldIn, wasIn", { ":yes": TRUE }, signal);
+    async markEventDone(eventKey, nowMs, signal) {
+      // Published alone: held nowhere, so no digest lists it (see claimFlush). Idempotent. The item
+      // may be new (its claim's answer never came): it expires like a claim.
+      await update(
+        eventItem(eventKey),
+        "SET done = :yes, expiresAt = if_not_exists(expiresAt, :exp) REMOVE heldIn, wasIn",
+        { ":yes": TRUE, ":exp": expiry(nowMs, EVENT_TTL_SECONDS) },
+        signal,
+      );
     },
-    async releaseEvent(eventKey, signal) {
+    async releaseEvent(eventKey, token, signal) {
+      // Only this delivery's own claim: another's may be about to publish.
       await applied(
         client.send(
           new sdk.DeleteItemCommand({
             TableName,
             Key: eventItem(eventKey),
-            ConditionExpression: "done = :no",
-            ExpressionAttributeValues: { ":no": FALSE },
+            ConditionExpression: "done = :no AND tok = :tok",
+            ExpressionAttributeValues: { ":no": FALSE, ":tok": S(token) },
           }),
           opts(signal),
         ),
@@ -176,26 +206,48 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
       };
       return (await Promise.all([count(), put]))[0];
     },
-    async noteActivity(accountId, bucket, nowMs, signal) {
-      const out = await update(
-        activityKey(accountId),
-        "SET lastBucket = :b, expiresAt = :exp",
-        { ":b": N(bucket), ":exp": expiry(nowMs, BUCKET_TTL_SECONDS) },
-        signal,
-        { ReturnValues: "UPDATED_OLD" },
+    async noteActivity(accountId, bucket, by, signal) {
+      // The note keeps the bucket it replaced and its writer's token. A retry of a note whose first
+      // attempt was applied is refused (same token), and the read gives back what that attempt
+      // replaced: a retried note never sees itself as earlier activity.
+      // Relies on UPDATED_OLD returning every attribute the update names even when its value did not
+      // change (lastBucket, set again to the same bucket mid-storm), as DynamoDB does (and dynalite);
+      // an emulator that returns only changed values makes every event look like a burst's first.
+      const out = await applied(
+        update(
+          activityKey(accountId),
+          "SET prevBucket = if_not_exists(lastBucket, :none), lastBucket = :b, noteTok = :tok, expiresAt = :exp",
+          {
+            ":b": N(bucket),
+            ":none": N(-1),
+            ":tok": S(by.token),
+            ":exp": expiry(by.nowMs, BUCKET_TTL_SECONDS),
+          },
+          signal,
+          {
+            ConditionExpression: "attribute_not_exists(noteTok) OR noteTok <> :tok",
+            ReturnValues: "UPDATED_OLD",
+          },
+        ),
       );
-      const last = out.Attributes?.lastBucket?.N;
-      return last === undefined ? undefined : Number(last);
+      let last = out?.lastBucket?.N;
+      if (!out) {
+        const now = await read(activityKey(accountId), signal);
+        // Noted again by another since: what our note replaced is lost; say "none" (alone), never
+        // "ours" (a digest that might not come).
+        last = now?.noteTok?.S === by.token ? now.prevBucket?.N : undefined;
+      }
+      return last === undefined || Number(last) < 0 ? undefined : Number(last);
     },
-    async unnoteActivity(accountId, bucket, previous, signal) {
+    async unnoteActivity(accountId, previous, token, signal) {
       const none = previous === undefined;
       await applied(
         update(
           activityKey(accountId),
-          none ? "REMOVE lastBucket" : "SET lastBucket = :p",
-          { ":b": N(bucket), ...(none ? {} : { ":p": N(previous) }) },
+          `${none ? "REMOVE lastBucket, noteTok" : "SET lastBucket = :p REMOVE noteTok"}`,
+          { ":tok": S(token), ...(none ? {} : { ":p": N(previous) }) },
           signal,
-          { ConditionExpression: "lastBucket = :b" },
+          { ConditionExpression: "noteTok = :tok" },
         ),
       );
     },
@@ -218,21 +270,24 @@ export function createDynamoStore(tableName: string, client: DynamoDBClient): St
     async markScheduled(ref, signal) {
       await flag(bucketKey(ref), "scheduled", signal);
     },
-    async claimFlush(ref, nowMs, staleBeforeMs, signal) {
+    async claimFlush(ref, by, signal) {
+      // The flush's own token lets a retried attempt through: a refusal of our own claim would drop
+      // the digest (its SQS message is deleted on "skip").
       const item = await applied(
         update(
           bucketKey(ref),
-          "SET closed = :yes, flushingAt = :now, expiresAt = :exp",
+          "SET closed = :yes, flushingAt = :now, flushTok = :tok, expiresAt = :exp",
           {
             ":yes": TRUE,
-            ":now": N(nowMs),
-            ":stale": N(staleBeforeMs),
-            ":exp": expiry(nowMs, BUCKET_TTL_SECONDS),
+            ":now": N(by.nowMs),
+            ":stale": N(by.staleBeforeMs),
+            ":tok": S(by.token),
+            ":exp": expiry(by.nowMs, BUCKET_TTL_SECONDS),
           },
           signal,
           {
             ConditionExpression:
-              "attribute_not_exists(sent) AND (attribute_not_exists(flushingAt) OR flushingAt < :stale)",
+              "attribute_not_exists(sent) AND (attribute_not_exists(flushingAt) OR flushingAt < :stale OR flushTok = :tok)",
             ReturnValues: "ALL_NEW",
           },
         ),

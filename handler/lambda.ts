@@ -12,6 +12,8 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { SQSBatchResponse } from "aws-lambda";
 import {
+  FLUSH_MAX_ATTEMPTS,
+  FLUSH_REQUEST_TIMEOUT_MS,
   ORGANIZATIONS_CONNECTION_TIMEOUT_MS,
   ORGANIZATIONS_MAX_ATTEMPTS,
   ORGANIZATIONS_REGION,
@@ -36,6 +38,7 @@ const state: {
   sqs?: SQSClient;
   ssm?: SSMClient;
   store?: StateStore;
+  flushStore?: StateStore;
   webhook?: { url: Promise<string>; readAt: number };
   names: NameCache;
   noted: Record<string, number>;
@@ -59,10 +62,14 @@ function httpOptions(connectionTimeout: number, requestTimeout: number) {
   };
 }
 
-function stateClientConfig() {
+/** The state clients' settings (exported for the tests that run the store on a late endpoint). */
+export function stateClientConfig(
+  maxAttempts = STATE_MAX_ATTEMPTS,
+  requestTimeout = STATE_REQUEST_TIMEOUT_MS,
+) {
   return {
-    maxAttempts: STATE_MAX_ATTEMPTS,
-    requestHandler: httpOptions(STATE_CONNECTION_TIMEOUT_MS, STATE_REQUEST_TIMEOUT_MS),
+    maxAttempts,
+    requestHandler: httpOptions(STATE_CONNECTION_TIMEOUT_MS, requestTimeout),
   };
 }
 
@@ -109,12 +116,19 @@ async function describeAccountName(accountId: string, signal?: AbortSignal): Pro
   return out.Account?.Name;
 }
 
-function stateStore(tableName: string): StateStore {
-  if (!state.store) {
-    const sdk = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
-    state.store = createDynamoStore(tableName, new sdk.DynamoDBClient(stateClientConfig()));
-  }
-  return state.store;
+/**
+ * The state table on a client with these settings, made once per container. Digest flushes get a
+ * patient client of their own (see FLUSH_REQUEST_TIMEOUT_MS).
+ */
+function storeIn(
+  slot: "store" | "flushStore",
+  tableName: string,
+  config: ReturnType<typeof stateClientConfig>,
+): StateStore {
+  const made = state[slot];
+  if (made) return made;
+  const sdk = require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb");
+  return (state[slot] = createDynamoStore(tableName, new sdk.DynamoDBClient(config)));
 }
 
 function flushScheduler(queueUrl: string) {
@@ -203,7 +217,16 @@ export async function handler(event: unknown, _context?: unknown): Promise<SQSBa
     metric: (name, alert) => process.stdout.write(JSON.stringify(emf(name, Date.now(), alert)) + "\n"),
     nameCache: state.names,
     activityNoted: state.noted,
-    ...(table ? { store: stateStore(table) } : {}),
+    ...(table
+      ? {
+          store: storeIn("store", table, stateClientConfig()),
+          flushStore: storeIn(
+            "flushStore",
+            table,
+            stateClientConfig(FLUSH_MAX_ATTEMPTS, FLUSH_REQUEST_TIMEOUT_MS),
+          ),
+        }
+      : {}),
     ...(queueUrl ? { scheduleFlush: flushScheduler(queueUrl) } : {}),
     ...(webhookParameter ? { postWebhook: webhookPoster(webhookParameter) } : {}),
     ...(format && (WEBHOOK_FORMATS as readonly string[]).includes(format)

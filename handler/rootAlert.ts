@@ -68,6 +68,13 @@ export function createRootAlerter(
     const attributing = rootSession(f, base);
     const r = await router.route(f, initial, base);
     const settled = () => Promise.all([naming, targetNaming, attributing]);
+    if (r.route === "busy") {
+      // Another delivery of this event is being handled right now, and nothing proves it will be
+      // published: SQS brings this record back after its visibility timeout, when that claim is
+      // done (a duplicate then) or stale (taken over). Publishing now would send it twice.
+      await settled();
+      throw new Error("another delivery of this event holds a live claim; SQS will deliver it again");
+    }
     if (r.route === "duplicate") {
       kit.metric("DuplicatesSuppressed");
       kit.log({ ...base, level: "info", msg: "duplicate delivery; already notified" });
@@ -111,10 +118,10 @@ export function createRootAlerter(
         { ...base, ...(r.note ? { note: r.note } : {}) },
       );
     } catch (err) {
-      await router.settle(r.claimKey, false);
+      await router.settle(r.claim, false);
       throw err;
     }
     kit.metric("Alerts", { severity: verdict.severity, accountId: f.accountId, eventName: f.eventName });
-    await router.settle(r.claimKey, true);
+    await router.settle(r.claim, true);
   };
 }

@@ -19,16 +19,31 @@ import { oneLine } from "./text";
 /** A claim older than this is taken to be from an invocation that died (twice the function timeout). */
 export const CLAIM_STALE_MS = 2 * NOTIFIER_TIMEOUT_SECONDS * 1000;
 
-/** What the state phase decided for one root event. `claimKey`: the claim to settle after the publish. */
+/** The claim to settle after the publish: the event's key and this delivery's token. */
+export interface ClaimRef {
+  key: string;
+  token: string;
+}
+
+/**
+ * What the state phase decided for one root event. "busy": another delivery holds a live claim on
+ * it, so nothing proves it was notified yet: its record goes back to SQS (see rootAlert.ts).
+ */
 export type Route =
-  | { route: "alone"; verdict: SeverityVerdict; claimKey?: string; note?: string }
+  | { route: "alone"; verdict: SeverityVerdict; claim?: ClaimRef; note?: string }
   | { route: "duplicate" }
+  | { route: "busy" }
   | { route: "digested"; bucket: number; verdict: SeverityVerdict };
 
 export interface Router {
   route(f: RootEventFacts, initial: SeverityVerdict, base: Record<string, unknown>): Promise<Route>;
   /** After the publish: marks the claim done, or releases it when the publish failed. Never throws. */
-  settle(key: string | undefined, published: boolean): Promise<void>;
+  settle(claim: ClaimRef | undefined, published: boolean): Promise<void>;
+}
+
+/** A token no other delivery has: the conditional writes of this one recognise each other by it. */
+export function deliveryToken(): string {
+  return globalThis.crypto.randomUUID();
 }
 
 /** The event's duplicate-suppression key: per account, by CloudTrail event ID (else envelope ID). */
@@ -70,25 +85,33 @@ export function createRouter(kit: Kit): Router {
     // Only an event of a real account, with flushes possible, can be held for a digest.
     const ref: BucketRef | undefined =
       isAccountId(acct) && schedule ? { accountId: acct, bucket } : undefined;
-    let claimed = false;
-    let duplicate = false;
+    const token = deliveryToken();
+    // Settled by the claim's answer: "duplicate" and "busy" end the route whatever happens after.
+    let answered: "duplicate" | "busy" | undefined;
     let verdict = initial;
+    // The claim may have been applied even when its answer never came: settle it either way (done
+    // after the publish is true then; a release only removes this delivery's own claim).
     const alone = (note?: string): Route => ({
       route: "alone",
       verdict,
-      claimKey: key,
+      claim: { key, token },
       ...(note ? { note } : {}),
     });
 
     const work = async (signal: AbortSignal): Promise<Route> => {
-      const claim = store.claimEvent(key, t, t - CLAIM_STALE_MS, ref, signal);
-      void claim.then((c) => (claimed = c === "claimed")).catch(() => undefined);
+      const claim = store.claimEvent(
+        key,
+        { token, nowMs: t, staleBeforeMs: t - CLAIM_STALE_MS },
+        ref,
+        signal,
+      );
+      void claim.then((c) => (answered = c === "claimed" ? undefined : c)).catch(() => undefined);
       // This container noted this account in this bucket already: noting it again changes nothing.
       const known = acct !== undefined && noted[acct] === bucket;
       // Its failure matters only if the event could be held: caught here, judged below.
       const note =
         acct && !known
-          ? store.noteActivity(acct, bucket, t, signal).then(
+          ? store.noteActivity(acct, bucket, { token, nowMs: t }, signal).then(
               (before) => ((noted[acct] = bucket), before),
               (error: unknown) => ({ error }),
             )
@@ -110,21 +133,19 @@ export function createRouter(kit: Kit): Router {
           ? store.holdForDigest(ref, key, entryOf(f, initial, key), t, signal)
           : undefined;
       const [claimedAs, before, count, heldEarly] = await Promise.all([claim, note, failures, early]);
-      if (claimedAs === "duplicate") {
+      if (claimedAs !== "claimed") {
         // A late copy is not new activity: it must not send the account's next event to a digest.
         // Best effort (a failure only digests that event), and a duplicate whatever happens to it.
-        duplicate = true;
         if (acct && !known && typeof before !== "object" && before !== bucket) {
           delete noted[acct];
           await store
-            .unnoteActivity(acct, bucket, before, signal)
+            .unnoteActivity(acct, before, token, signal)
             .catch((err: unknown) =>
               kit.stateFailed(base, "could not take back a late copy's activity note", err),
             );
         }
-        return { route: "duplicate" };
+        return { route: claimedAs };
       }
-      claimed = true;
       if (count !== undefined) verdict = escalateForFailures(verdict, count);
       // Critical events, and those that cannot be held, go out alone whatever the note says.
       if (verdict.severity === "critical" || !ref || !schedule) return alone();
@@ -145,21 +166,24 @@ export function createRouter(kit: Kit): Router {
     try {
       return await withDeadline(cap, "state store", work);
     } catch (err) {
-      if (duplicate) return { route: "duplicate" };
+      if (answered) return { route: answered };
+      // Unknown is never "someone else's": whatever was written, the alert goes out on its own.
       kit.stateFailed(base, "state store failed; sending the alert on its own", err);
-      return claimed ? alone() : { route: "alone", verdict };
+      return alone();
     }
   }
 
-  async function settle(key: string | undefined, published: boolean): Promise<void> {
+  async function settle(claim: ClaimRef | undefined, published: boolean): Promise<void> {
     const store = deps.store;
-    if (!store || !key) return;
+    if (!store || !claim) return;
     try {
       await withDeadline(STATE_DONE_CAP_MS, "state store", (signal) =>
-        published ? store.markEventDone(key, signal) : store.releaseEvent(key, signal),
+        published
+          ? store.markEventDone(claim.key, now().getTime(), signal)
+          : store.releaseEvent(claim.key, claim.token, signal),
       );
     } catch (err) {
-      kit.stateFailed({ eventKey: key }, "could not record the event's state", err);
+      kit.stateFailed({ eventKey: claim.key }, "could not record the event's state", err);
     }
   }
 

@@ -23,26 +23,43 @@ export interface BucketRef {
 
 type Signal = AbortSignal | undefined;
 
+/**
+ * Who writes: a token unique to one delivery of one record (never reused), and the time. Every
+ * conditional write stores the token, so that when the SDK retries a write whose first attempt was
+ * applied but answered too late, the store recognises its own write instead of taking it for
+ * another delivery's.
+ */
+export interface Writer {
+  token: string;
+  nowMs: number;
+}
+
+/** A writer that takes over claims older than `staleBeforeMs` (their invocation died). */
+export interface Claimant extends Writer {
+  staleBeforeMs: number;
+}
+
+/**
+ * What a claim found. "claimed": this delivery holds the event now. "duplicate": it was already
+ * notified (published alone, or its entry is in a digest that is scheduled or sent). "busy": another
+ * delivery holds a live claim on it, which proves nothing was sent yet: the record must come back.
+ */
+export type ClaimOutcome = "claimed" | "duplicate" | "busy";
+
 export interface StateStore {
   /**
-   * Claims an event for notification. "duplicate" when it was already notified (published, or held
-   * in the digest of `held`'s bucket), or is being handled by another invocation right now (a claim
-   * younger than `staleBeforeMs` is respected). `held` is where its entry would go if it is held.
+   * Claims an event for notification. A live claim of another delivery (younger than the claimant's
+   * `staleBeforeMs`) is "busy"; only a claim marked done, or an entry in a scheduled or sent digest,
+   * is a "duplicate". `held` is where its entry would go if it is held.
    */
-  claimEvent(
-    key: string,
-    nowMs: number,
-    staleBeforeMs: number,
-    held: BucketRef | undefined,
-    signal?: Signal,
-  ): Promise<"claimed" | "duplicate">;
+  claimEvent(key: string, by: Claimant, held: BucketRef | undefined, signal?: Signal): Promise<ClaimOutcome>;
   /**
    * The event was published alone: no digest lists it, even if an entry of it was held. (A held
    * event needs no mark: its entry, with its claim held in that bucket, is the proof.)
    */
-  markEventDone(key: string, signal?: Signal): Promise<void>;
-  /** Notification failed: drop the claim so the redelivery is not taken for a duplicate. */
-  releaseEvent(key: string, signal?: Signal): Promise<void>;
+  markEventDone(key: string, nowMs: number, signal?: Signal): Promise<void>;
+  /** Notification failed: drop this delivery's claim so the redelivery is not taken for a duplicate. */
+  releaseEvent(key: string, token: string, signal?: Signal): Promise<void>;
   /** Records a failed sign-in (idempotent per event key); returns the failures in [from, to]. */
   recordSignInFailure(
     accountId: string,
@@ -52,20 +69,15 @@ export interface StateStore {
     signal?: Signal,
   ): Promise<number>;
   /** Notes root activity in the account's `bucket`; returns the bucket noted before, if any. */
-  noteActivity(
-    accountId: string,
-    bucket: number,
-    nowMs: number,
-    signal?: Signal,
-  ): Promise<number | undefined>;
+  noteActivity(accountId: string, bucket: number, by: Writer, signal?: Signal): Promise<number | undefined>;
   /**
-   * Takes back the note `noteActivity` made for `bucket`, putting back the bucket noted before it
-   * (none: `previous` undefined), unless later activity noted the account again since.
+   * Takes back the note this writer (`token`) made, putting back the bucket noted before it (none:
+   * `previous` undefined), unless later activity noted the account again since.
    */
   unnoteActivity(
     accountId: string,
-    bucket: number,
     previous: number | undefined,
+    token: string,
     signal?: Signal,
   ): Promise<void>;
   /**
@@ -83,14 +95,9 @@ export interface StateStore {
   /**
    * Closes the bucket to new entries and claims the sending of its digest: the entries of events
    * whose claims are held in it, or "skip" when the digest was sent, or another flush is sending it
-   * (a claim younger than `staleBeforeMs`).
+   * (a claim younger than `staleBeforeMs`). A retry of this claimant's own claim gets the entries.
    */
-  claimFlush(
-    ref: BucketRef,
-    nowMs: number,
-    staleBeforeMs: number,
-    signal?: Signal,
-  ): Promise<DigestEntry[] | "skip">;
+  claimFlush(ref: BucketRef, by: Claimant, signal?: Signal): Promise<DigestEntry[] | "skip">;
   markBucketSent(ref: BucketRef, signal?: Signal): Promise<void>;
   putRootSession(accessKeyId: string, session: RootSession, nowMs: number, signal?: Signal): Promise<void>;
   getRootSession(accessKeyId: string, signal?: Signal): Promise<RootSession | undefined>;

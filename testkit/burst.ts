@@ -76,7 +76,10 @@ export function docOf(message: string): PublishedDoc {
 }
 
 /** What the published messages say: event IDs sent alone (in order), and listed per digest. */
-export function namedIn(docs: PublishedDoc[]): { alone: string[]; digests: { account: string; window: string; ids: string[] }[] } {
+export function namedIn(docs: PublishedDoc[]): {
+  alone: string[];
+  digests: { account: string; window: string; ids: string[] }[];
+} {
   return {
     alone: docs.filter((d) => d.kind === "alert").map((d) => String(d.event?.id)),
     digests: docs

@@ -10,7 +10,10 @@ import {
   PUBLISH_DEADLINE_MS,
   NOTIFIER_BATCH_SIZE,
   NOTIFIER_TIMEOUT_SECONDS,
+  FLUSH_STATE_CAP_MS,
   worstCaseBatchMs,
+  worstCaseFlushMs,
+  worstCaseRootEventMs,
 } from "../handler/budget";
 import { decide } from "../handler/classify";
 import { MESSAGE_MAX_BYTES, RAW_PAYLOAD_MAX_BYTES } from "../handler/message";
@@ -359,7 +362,7 @@ describe("publish failures", () => {
     );
     let settled = false;
     const pending = h.notifier.handle(sqs(...bodies)).finally(() => (settled = true));
-    await vi.advanceTimersByTimeAsync(worstCaseBatchMs() - 2);
+    await vi.advanceTimersByTimeAsync(worstCaseRootEventMs() - 2);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(2);
     const out = (await pending) as { batchItemFailures: unknown[] };
@@ -369,6 +372,66 @@ describe("publish failures", () => {
       NOTIFIER_BATCH_SIZE,
     );
     expect(worstCaseBatchMs() + COLD_START_MARGIN_MS).toBeLessThanOrEqual(NOTIFIER_TIMEOUT_SECONDS * 1000);
+  });
+
+  it("a digest flush with every dependency slow ends at the flush's worst case, inside the budget", async () => {
+    vi.useFakeTimers();
+    const hang = () => new Promise<never>(() => undefined);
+    const entry = {
+      eventId: "e-1",
+      name: "ListAccessKeys",
+      time: "2026-01-02T03:04:00Z",
+      region: "us-east-1",
+      result: "success",
+      severity: "low",
+    };
+    // The bucket's claim answers a moment before its cap, the publish before its deadline; the
+    // lookup and marking the digest sent hang.
+    const store = new Proxy({} as StateStore, {
+      get: (_t, prop) =>
+        prop === "claimFlush"
+          ? () => new Promise((resolve) => setTimeout(() => resolve([entry]), FLUSH_STATE_CAP_MS - 1))
+          : hang,
+    });
+    const kinds: unknown[] = [];
+    const h = harness({
+      store,
+      lookupAccountName: hang,
+      publish: (m) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => resolve(void kinds.push(readable(m).doc.kind)), PUBLISH_DEADLINE_MS - 1),
+        ),
+    });
+    const flush = JSON.stringify({
+      rootActivityMonitor: "digest-flush",
+      accountId: "111122223333",
+      bucket: 9,
+    });
+    let settled = false;
+    const pending = h.notifier.handle(sqs(flush)).finally(() => (settled = true));
+    // The claim and the publish each answer 1 ms before their caps: 2 ms under the worst case.
+    await vi.advanceTimersByTimeAsync(worstCaseFlushMs() - 3);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await pending).toEqual({ batchItemFailures: [] });
+    expect(kinds).toEqual(["digest"]);
+    expect(h.logs.some((l) => l.msg === "could not mark the digest sent")).toBe(true);
+    expect(worstCaseBatchMs()).toBe(Math.max(worstCaseFlushMs(), worstCaseRootEventMs()));
+  });
+
+  it("a digest flush whose bucket claim never answers fails its record at the cap, for SQS to retry", async () => {
+    vi.useFakeTimers();
+    const hang = () => new Promise<never>(() => undefined);
+    const h = harness({ store: new Proxy({} as StateStore, { get: () => hang }) });
+    const flush = JSON.stringify({
+      rootActivityMonitor: "digest-flush",
+      accountId: "111122223333",
+      bucket: 9,
+    });
+    const pending = h.notifier.handle(sqs(flush));
+    await vi.advanceTimersByTimeAsync(FLUSH_STATE_CAP_MS);
+    expect(await pending).toEqual({ batchItemFailures: [{ itemIdentifier: "m-0" }] });
+    expect(h.published).toEqual([]);
   });
 
   it("a full batch with publishes hanging fails every record within the budget", async () => {

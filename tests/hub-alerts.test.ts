@@ -1,6 +1,7 @@
 // The hub's alert routing, state and chat, through the real program under mocks: subscriptions with
 // filter policies, the state table, the webhook URL secret (and proof that it reaches no artifact
 // in plaintext), and the config errors users see.
+import { randomUUID } from "node:crypto";
 import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDynamoStore } from "../handler/dynamoStore";
@@ -244,15 +245,22 @@ describe("the notifier role's state table actions", () => {
         result: "success",
         severity: "low",
       } as const;
-      await store.claimEvent("a", 1000, 0, ref);
+      const by = (nowMs: number, staleBeforeMs: number) => ({ token: randomUUID(), nowMs, staleBeforeMs });
+      const a = by(1000, 0);
+      await store.claimEvent("a", a, ref);
+      await store.claimEvent("a", a, ref); // a retry meets its own claim: reads the item
       await store.holdForDigest(ref, "a", entry, 1000);
-      await store.claimEvent("a", 900_000, 800_000, ref); // stale: reads the bucket
-      await store.claimEvent("b", 1000, 0, undefined);
-      await store.markEventDone("b");
-      await store.claimEvent("c", 1000, 0, undefined);
-      await store.releaseEvent("c");
+      await store.claimEvent("a", by(900_000, 800_000), ref); // stale: reads the bucket
+      await store.claimEvent("b", by(1000, 0), undefined);
+      await store.markEventDone("b", 1000);
+      const c = by(1000, 0);
+      await store.claimEvent("c", c, undefined);
+      await store.releaseEvent("c", c.token);
       await store.recordSignInFailure(ref.accountId, "f", 1000, 0);
-      await store.unnoteActivity(ref.accountId, 5, await store.noteActivity(ref.accountId, 5, 1000));
+      const note = by(1000, 0);
+      // The retry of a note whose first attempt was applied reads the item back.
+      await store.noteActivity(ref.accountId, 5, note);
+      await store.unnoteActivity(ref.accountId, await store.noteActivity(ref.accountId, 5, note), note.token);
       await store.markScheduled(ref);
       // A bucket of the layout before issue 15: its entries are queried.
       await dynamo.client.send(
@@ -261,8 +269,8 @@ describe("the notifier role's state table actions", () => {
           Item: { pk: { S: "bucket#111122223333#6" }, sk: { S: "-" }, n: { N: "1" } },
         }),
       );
-      await store.claimFlush(ref, 2000, 0);
-      await store.claimFlush({ ...ref, bucket: 6 }, 2000, 0);
+      await store.claimFlush(ref, by(2000, 0));
+      await store.claimFlush({ ...ref, bucket: 6 }, by(2000, 0));
       await store.markBucketSent(ref);
       await store.putRootSession("ASIAEXAMPLE", { by: "arn:aws:iam::1:user/x" }, 1000);
       await store.getRootSession("ASIAEXAMPLE");

@@ -1,5 +1,6 @@
 // The notifier's parts on their own: the deadline, the SQS batch, the publisher's SNS request, the
 // account-name cache, and the DynamoDB store's digest holding and stale re-claims (on dynalite).
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccountNames } from "../handler/accountNames";
 import type { Alert } from "../handler/alertModel";
@@ -96,10 +97,13 @@ describe("DynamoDB store", () => {
     severity: "low",
   });
 
+  /** A delivery of its own: a fresh token, as each SQS delivery gets. */
+  const by = (nowMs: number, staleBeforeMs = 0) => ({ token: randomUUID(), nowMs, staleBeforeMs });
+
   it("holds entries until the flush closes the bucket, then refuses them", async () => {
     const store = createDynamoStore("parts-state", dynamo.client);
     const ref = { accountId: "111122223333", bucket: 7 };
-    for (const k of ["k#1", "k#2", "k#3"]) await store.claimEvent(k, 1000, 0, ref);
+    for (const k of ["k#1", "k#2", "k#3"]) await store.claimEvent(k, by(1000, 0), ref);
     expect(await store.holdForDigest(ref, "k#1", entry("1"), 1000)).toEqual({
       closed: false,
       scheduled: false,
@@ -109,22 +113,23 @@ describe("DynamoDB store", () => {
       closed: false,
       scheduled: true,
     });
-    expect(await store.claimFlush(ref, 2000, 0)).toEqual([entry("1"), entry("2")]);
+    expect(await store.claimFlush(ref, by(2000, 0))).toEqual([entry("1"), entry("2")]);
     expect(await store.holdForDigest(ref, "k#3", entry("3"), 3000)).toMatchObject({ closed: true });
-    expect(await store.claimFlush(ref, 3000, 0)).toBe("skip");
+    expect(await store.claimFlush(ref, by(3000, 0))).toBe("skip");
   });
 
   it("notes activity per account, and a stale claim of a held event stays a duplicate", async () => {
     const store = createDynamoStore("parts-state", dynamo.client);
-    expect(await store.noteActivity("444455556666", 9, 1000)).toBeUndefined();
-    expect(await store.noteActivity("444455556666", 10, 1000)).toBe(9);
+    expect(await store.noteActivity("444455556666", 9, by(1000))).toBeUndefined();
+    expect(await store.noteActivity("444455556666", 10, by(1000))).toBe(9);
     const ref = { accountId: "444455556666", bucket: 10 };
-    expect(await store.claimEvent("held#1", 1000, 0, ref)).toBe("claimed");
+    expect(await store.claimEvent("held#1", by(1000, 0), ref)).toBe("claimed");
     await store.holdForDigest(ref, "held#1", entry("h1"), 1000);
+    await store.markScheduled(ref);
     // Long after: the claim is stale, but its digest entry says it was notified.
-    expect(await store.claimEvent("held#1", 500_000, 400_000, ref)).toBe("duplicate");
-    expect(await store.claimEvent("alone#1", 1000, 0, ref)).toBe("claimed");
-    expect(await store.claimEvent("alone#1", 500_000, 400_000, ref)).toBe("claimed");
+    expect(await store.claimEvent("held#1", by(500_000, 400_000), ref)).toBe("duplicate");
+    expect(await store.claimEvent("alone#1", by(1000, 0), ref)).toBe("claimed");
+    expect(await store.claimEvent("alone#1", by(500_000, 400_000), ref)).toBe("claimed");
   });
 
   it("lists an entry only while its event's claim is held in that bucket", async () => {
@@ -133,27 +138,28 @@ describe("DynamoDB store", () => {
     const later = { ...ref, bucket: 21 };
     // held: claimed for this bucket. alone: published alone after its entry was held beside the
     // claim. elsewhere: claimed for the next bucket (a late copy's entry). unclaimed: no claim.
-    for (const k of ["held", "alone"]) await store.claimEvent(k, 1000, 0, ref);
-    await store.claimEvent("elsewhere", 1000, 0, later);
+    for (const k of ["held", "alone"]) await store.claimEvent(k, by(1000, 0), ref);
+    await store.claimEvent("elsewhere", by(1000, 0), later);
     for (const k of ["held", "alone", "elsewhere", "unclaimed"]) {
       await store.holdForDigest(ref, k, entry(k), 1000);
     }
-    await store.markEventDone("alone");
-    expect(await store.claimFlush(ref, 2000, 0)).toEqual([entry("held")]);
+    await store.markEventDone("alone", 1000);
+    expect(await store.claimFlush(ref, by(2000, 0))).toEqual([entry("held")]);
   });
 
   it("keeps a held event in its bucket's digest when a late copy takes over its stale claim", async () => {
     const store = createDynamoStore("parts-state", dynamo.client);
     const ref = { accountId: "343434343434", bucket: 30 };
     const later = { ...ref, bucket: 32 };
-    expect(await store.claimEvent("late", 1000, 0, ref)).toBe("claimed");
+    expect(await store.claimEvent("late", by(1000, 0), ref)).toBe("claimed");
     await store.holdForDigest(ref, "late", entry("late"), 1000);
+    await store.markScheduled(ref);
     // The copy arrives after the claim went stale, before the bucket's (retried) flush; mid-storm
     // it held an entry in its own bucket beside the claim.
-    expect(await store.claimEvent("late", 500_000, 400_000, later)).toBe("duplicate");
+    expect(await store.claimEvent("late", by(500_000, 400_000), later)).toBe("duplicate");
     await store.holdForDigest(later, "late", entry("late"), 500_000);
-    expect(await store.claimFlush(ref, 501_000, 0)).toEqual([entry("late")]);
-    expect(await store.claimFlush(later, 501_000, 0)).toEqual([]);
+    expect(await store.claimFlush(ref, by(501_000, 0))).toEqual([entry("late")]);
+    expect(await store.claimFlush(later, by(501_000, 0))).toEqual([]);
   });
 
   it("flushes a bucket of the layout before issue 15 (a count, an item per entry) with its entries", async () => {
@@ -173,9 +179,9 @@ describe("DynamoDB store", () => {
       await put({ pk: { S: "digest#565656565656#40" }, sk: { S: id }, ...attrs });
     }
     // A new entry held after the deploy, in the same minute.
-    await store.claimEvent("new-1", 1000, 0, ref);
+    await store.claimEvent("new-1", by(1000, 0), ref);
     await store.holdForDigest(ref, "new-1", entry("new-1"), 1000);
-    const listed = await store.claimFlush(ref, 2000, 0);
+    const listed = await store.claimFlush(ref, by(2000, 0));
     expect(listed).toEqual(expect.arrayContaining([entry("old-1"), entry("old-2"), entry("new-1")]));
     expect(listed).toHaveLength(3);
   });
