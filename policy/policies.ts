@@ -2,15 +2,17 @@
 // PolicyPack (which starts a gRPC server, so tests never construct one); tests/policy.test.ts calls
 // each `validateResource` directly with the inputs the real program produces. One file per family:
 // least privilege, principals, data at rest, delivery.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { eventRuleAwsSources, eventTargetRetries, lambdaDeadLetter } from "./delivery";
 import { kmsKeyRotation, logGroupRetention, topicsAndQueuesEncrypted } from "./dataAtRest";
+import { guardNamesMonitor } from "./guard";
 import { noWildcardIamPolicy } from "./leastPrivilege";
 import { resourcePolicyScoped, serviceTrustConfusedDeputy } from "./principals";
 
 export * from "./dataAtRest";
 export * from "./delivery";
 export * from "./documents";
+export * from "./guard";
 export * from "./leastPrivilege";
 export * from "./principals";
 export * from "./statements";
@@ -27,3 +29,6 @@ export const policies: ResourceValidationPolicy[] = [
   lambdaDeadLetter,
   eventRuleAwsSources,
 ];
+
+/** Policies that compare a stack's resources with each other. */
+export const stackPolicies: StackValidationPolicy[] = [guardNamesMonitor];

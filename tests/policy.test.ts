@@ -8,7 +8,7 @@ import * as policyLib from "@pulumi/policy";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { policies, T } from "../policy/policies";
+import { policies, stackPolicies, T } from "../policy/policies";
 import {
   defaultOrg,
   HUB_BUS_ARN,
@@ -452,6 +452,67 @@ describe("each policy flags a broken copy of a real input", () => {
 
   it("every policy of the pack was shown a broken input above (no untested policy)", () => {
     expect([...exercised].sort()).toEqual(policies.map((p) => p.name).sort());
+  });
+});
+
+describe("the guard names every rule and role the spoke creates (stack policy)", () => {
+  const [guardPolicy] = stackPolicies;
+  /** Violations of the stack policy for `resources`, as the engine hands them over. */
+  const stackViolations = async (resources: Subject[]): Promise<string[]> => {
+    const found: string[] = [];
+    await guardPolicy?.validateStack(
+      {
+        resources: resources.map((r) => ({
+          type: r.type,
+          props: unknownCheckingProxy(r.inputs),
+          urn: r.urn,
+          name: r.name,
+        })) as any,
+        getConfig: <C extends object>() => ({}) as C,
+      } as any,
+      (message, urn) => void found.push(`${urn ?? ""}: ${message}`),
+    );
+    return found;
+  };
+  const scp = () => spoke.filter((s) => s.type === "aws:organizations/policy:Policy");
+
+  it("the real spoke carries the guard, and the guard names all its rules and roles", async () => {
+    expect(guardPolicy?.name).toBe("guard-names-every-monitor-resource");
+    expect(scp()).toHaveLength(1);
+    expect(await stackViolations(spoke)).toEqual([]);
+    // A stack without a guard (the hub) is not checked.
+    expect(await stackViolations(hub)).toEqual([]);
+  });
+
+  it("flags a rule or role the guard does not name, and one left to auto-naming", async () => {
+    const rule = spokeFirst(T.eventRule);
+    const role = spokeFirst(T.role);
+    const broken = spoke.map((s) =>
+      s === rule
+        ? { ...s, inputs: { ...s.inputs, name: "forward-by-hand" } }
+        : s === role
+          ? { ...s, inputs: { ...s.inputs, name: undefined } }
+          : s,
+    );
+    const found = await stackViolations(broken);
+    expect(found).toHaveLength(2);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /rule .* \(forward-by-hand\) is not named by the guard's service control policy/,
+        ),
+        expect.stringMatching(/role .* has no fixed name, so the guard cannot name it/),
+      ]),
+    );
+    // A guard whose Deny no longer names roles leaves every role unguarded.
+    const [policy] = scp();
+    const content = JSON.parse(policy?.inputs.content);
+    content.Statement = content.Statement.slice(0, 1);
+    const rulesOnly = spoke.map((s) =>
+      s === policy ? { ...s, inputs: { ...s.inputs, content: JSON.stringify(content) } } : s,
+    );
+    const unguarded = await stackViolations(rulesOnly);
+    expect(unguarded.length).toBe(spoke.filter((s) => s.type === T.role).length);
   });
 });
 
