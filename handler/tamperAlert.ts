@@ -97,10 +97,10 @@ export function buildTamperAlert(
   ctx: AlertContext = {},
 ): Alert {
   const sev = verdict.severity.toUpperCase();
-  const verb = t.outcome === "changed" ? "" : t.outcome === "denied" ? "denied " : "failed ";
+  const verb = t.outcome === "changed" ? "" : ` ${t.outcome}`;
   const subject = buildSubject(
     verdict.severity,
-    `Monitor tampering: ${verb}${f.eventName} on ${t.name}${t.byRoot ? " by root" : ""}`,
+    `Monitor tampering${verb}: ${f.eventName} on its ${t.kind}${t.byRoot ? " by root" : ""}`,
     f.accountId,
     name.ok ? name.name : undefined,
   );
