@@ -1,13 +1,9 @@
 // The coverage report's run: the organization listed once, each stack's outputs and selection, and
 // the trail check where the outputs say an account is covered.
 import * as path from "node:path";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { STSClient } from "@aws-sdk/client-sts";
 import { partitionOf } from "../../common/awsNames";
 import { discoverAccounts } from "../../spoke/discovery";
-import { UsageError } from "../shared/cli";
-import { memoizeSend } from "../shared/memoize";
-import { discoverSpoke, loadSpoke, useStackProfile } from "../shared/spokeStack";
+import { discoverSpoke, openSpokes } from "../shared/spokeStack";
 import { shortStackName } from "../shared/stackConfig";
 import { pulumiStackOutputs, readOutputsFile, type StackOutputs } from "../shared/stackOutputs";
 import { spokeTrails } from "../trail/spokeTrails";
@@ -18,11 +14,7 @@ import type { CoverageDeps, CoverageOptions, CoverageRun, StackCoverage } from "
 export const SESSION_NAME = "root-activity-monitor-coverage";
 
 export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}): Promise<CoverageRun> {
-  const stacks = opts.stacks.map((s) => loadSpoke(s, opts.dir, "the coverage report"));
-  const first = stacks[0];
-  if (!first) throw new UsageError("No spoke stack to report on.");
-  const region = first.region ?? process.env.AWS_REGION ?? "us-east-1";
-  useStackProfile(first);
+  const { stacks, region, clients } = openSpokes(opts.stacks, opts.dir, "the coverage report", deps.clients);
 
   const readOutputs = async (stack: string): Promise<StackOutputs> => {
     if (opts.outputsFile) return readOutputsFile(opts.outputsFile);
@@ -30,11 +22,6 @@ export async function runCoverage(opts: CoverageOptions, deps: CoverageDeps = {}
     return (deps.stackOutputs ?? ((s, d) => pulumiStackOutputs(s, d)))(stack, opts.dir);
   };
 
-  // One listing of the organization serves every stack's discovery.
-  const clients = {
-    organizations: memoizeSend(deps.clients?.organizations ?? new OrganizationsClient({ region })),
-    sts: memoizeSend(deps.clients?.sts ?? new STSClient({ region })),
-  };
   const organization = await discoverAccounts({ exclude: [], region, clients });
   const warnings: string[] = [];
   const covered: StackCoverage[] = [];

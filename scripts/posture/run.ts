@@ -1,11 +1,7 @@
 // The posture report's run: each stack's selection, then per account its trail and its root
 // credentials, and the organization's root-management features, read side by side.
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { STSClient } from "@aws-sdk/client-sts";
 import { partitionOf } from "../../common/awsNames";
-import { UsageError } from "../shared/cli";
-import { memoizeSend } from "../shared/memoize";
-import { discoverSpoke, loadSpoke, useStackProfile } from "../shared/spokeStack";
+import { discoverSpoke, openSpokes } from "../shared/spokeStack";
 import { checkTrails, type AccountTrail } from "../trail/checkTrails";
 import { spokeAccess, spokeTargets, type SpokeTrailInput } from "../trail/spokeTrails";
 import { accountPosture, organizationPosture } from "./findings";
@@ -15,15 +11,7 @@ import type { PostureDeps, PostureOptions, PostureReport, PostureRun } from "./t
 export const SESSION_NAME = "root-activity-monitor-posture";
 
 export async function runPosture(opts: PostureOptions, deps: PostureDeps = {}): Promise<PostureRun> {
-  const stacks = opts.stacks.map((s) => loadSpoke(s, opts.dir, "the posture report"));
-  const first = stacks[0];
-  if (!first) throw new UsageError("No spoke stack to report on.");
-  const region = first.region ?? process.env.AWS_REGION ?? "us-east-1";
-  useStackProfile(first);
-  const clients = {
-    organizations: memoizeSend(deps.clients?.organizations ?? new OrganizationsClient({ region })),
-    sts: memoizeSend(deps.clients?.sts ?? new STSClient({ region })),
-  };
+  const { stacks, region, clients } = openSpokes(opts.stacks, opts.dir, "the posture report", deps.clients);
 
   const warnings: string[] = [];
   const spokes: SpokeTrailInput[] = [];

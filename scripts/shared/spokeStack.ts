@@ -1,11 +1,12 @@
 // A spoke stack as the doctor and the reports read it: its file, its role checked first (as the
 // program reads it), its config, and what discovery selects for it today.
-import type { OrganizationsClient } from "@aws-sdk/client-organizations";
-import type { STSClient } from "@aws-sdk/client-sts";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { STSClient } from "@aws-sdk/client-sts";
 import { errorMessage } from "../../common/errors";
 import { readSpokeConfig, type SpokeConfig } from "../../spoke/config";
 import { discoverAccounts, type AccountSelection } from "../../spoke/discovery";
 import { UsageError } from "./cli";
+import { memoizeSend } from "./memoize";
 import { loadStackConfig, requireSpoke } from "./stackConfig";
 
 export interface LoadedStack {
@@ -43,11 +44,38 @@ export function useStackProfile(s: LoadedStack): void {
   if (s.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = s.profile;
 }
 
+export interface OrganizationClients {
+  organizations: OrganizationsClient;
+  sts: STSClient;
+}
+
+/**
+ * The spoke stacks a report reads, in the region of the first (with its aws:profile), and clients
+ * there whose answers are memoized: one listing of the organization serves every stack's discovery.
+ */
+export function openSpokes(
+  names: string[],
+  dir: string,
+  tool: string,
+  given: Partial<OrganizationClients> = {},
+): { stacks: LoadedStack[]; region: string; clients: OrganizationClients } {
+  const stacks = names.map((s) => loadSpoke(s, dir, tool));
+  const first = stacks[0];
+  if (!first) throw new UsageError("No spoke stack to report on.");
+  const region = first.region ?? process.env.AWS_REGION ?? "us-east-1";
+  useStackProfile(first);
+  const clients = {
+    organizations: memoizeSend(given.organizations ?? new OrganizationsClient({ region })),
+    sts: memoizeSend(given.sts ?? new STSClient({ region })),
+  };
+  return { stacks, region, clients };
+}
+
 /** What the stack selects today, with its config; a discovery error names the stack. */
 export async function discoverSpoke(
   s: LoadedStack,
   region: string,
-  clients: { organizations: OrganizationsClient; sts: STSClient },
+  clients: OrganizationClients,
 ): Promise<AccountSelection> {
   try {
     return await discoverAccounts({
