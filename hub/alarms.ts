@@ -19,7 +19,7 @@ export interface AlarmTargets extends Watched {
 /** A notifier that has not drained the queue in this long is stuck. */
 export const OLDEST_EVENT_ALARM_SECONDS = 300;
 
-interface AlarmSpec {
+export interface AlarmSpec {
   name: string;
   description: string;
   namespace: string;
@@ -29,17 +29,45 @@ interface AlarmSpec {
   threshold: number;
 }
 
-/** The alarms, as children of `part`, named after it. */
-export function hubAlarms(
-  t: AlarmTargets,
-  part: HubPart,
-  opts: pulumi.CustomResourceOptions = {},
-): aws.cloudwatch.MetricAlarm[] {
-  const specs: AlarmSpec[] = [
+/** One delivery path: a rule feeding a queue, a function draining it, a dead-letter queue. */
+export interface PathAlarmTargets {
+  topicArn: pulumi.Input<string>;
+  deadLetterQueueName: pulumi.Input<string>;
+  queueName: pulumi.Input<string>;
+  functionName: pulumi.Input<string>;
+  ruleName: pulumi.Input<string>;
+  eventBusName: pulumi.Input<string>;
+}
+
+/** How a path's alarms are named and what each says. */
+export interface PathLabels {
+  /** Prefix of the alarm names ("" for the notifier's, as they have always been named). */
+  prefix: string;
+  /** Name of the function's error alarm. */
+  errorsName: string;
+  deadLetters: string;
+  waiting: string;
+  errors: string;
+  ruleFailed: string;
+}
+
+export const NOTIFIER_PATH: PathLabels = {
+  prefix: "",
+  errorsName: "notifier-errors",
+  deadLetters:
+    "Root-activity events are in the dead-letter queue: they were NOT notified. Inspect and redrive them.",
+  waiting:
+    "The oldest root-activity event has waited over 5 minutes: the notifier is not draining its queue.",
+  errors: "The root-activity notifier failed; SQS will retry, then dead-letter the events.",
+  ruleFailed: "The hub rule could not deliver root-activity events to its queue.",
+};
+
+/** The alarms on every way an event of one path could be lost or stuck. */
+export function pathAlarmSpecs(t: PathAlarmTargets, l: PathLabels): AlarmSpec[] {
+  return [
     {
-      name: "dead-letters-not-empty",
-      description:
-        "Root-activity events are in the dead-letter queue: they were NOT notified. Inspect and redrive them.",
+      name: `${l.prefix}dead-letters-not-empty`,
+      description: l.deadLetters,
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       statistic: "Maximum",
@@ -47,33 +75,73 @@ export function hubAlarms(
       threshold: 0,
     },
     {
-      name: "events-waiting",
-      description:
-        "The oldest root-activity event has waited over 5 minutes: the notifier is not draining its queue.",
+      name: `${l.prefix}events-waiting`,
+      description: l.waiting,
       namespace: "AWS/SQS",
       metricName: "ApproximateAgeOfOldestMessage",
       statistic: "Maximum",
-      dimensions: { QueueName: t.eventQueueName },
+      dimensions: { QueueName: t.queueName },
       threshold: OLDEST_EVENT_ALARM_SECONDS,
     },
     {
-      name: "notifier-errors",
-      description: "The root-activity notifier failed; SQS will retry, then dead-letter the events.",
+      name: l.errorsName,
+      description: l.errors,
       namespace: "AWS/Lambda",
       metricName: "Errors",
       statistic: "Sum",
-      dimensions: { FunctionName: t.notifierName },
+      dimensions: { FunctionName: t.functionName },
       threshold: 0,
     },
     {
-      name: "rule-failed-invocations",
-      description: "The hub rule could not deliver root-activity events to its queue.",
+      name: `${l.prefix}rule-failed-invocations`,
+      description: l.ruleFailed,
       namespace: "AWS/Events",
       metricName: "FailedInvocations",
       statistic: "Sum",
       dimensions: { RuleName: t.ruleName, EventBusName: t.eventBusName },
       threshold: 0,
     },
+  ];
+}
+
+/** Alarms from specs, as children of `part`, named after it, to the topic. */
+export function alarmsOf(
+  specs: AlarmSpec[],
+  topicArn: pulumi.Input<string>,
+  part: HubPart,
+  opts: pulumi.CustomResourceOptions = {},
+): aws.cloudwatch.MetricAlarm[] {
+  return specs.map(
+    (s) =>
+      new aws.cloudwatch.MetricAlarm(
+        part.childName(s.name),
+        {
+          alarmDescription: s.description,
+          namespace: s.namespace,
+          metricName: s.metricName,
+          statistic: s.statistic,
+          ...(Object.keys(s.dimensions).length ? { dimensions: s.dimensions } : {}),
+          period: 60,
+          evaluationPeriods: 1,
+          threshold: s.threshold,
+          comparisonOperator: "GreaterThanThreshold",
+          treatMissingData: "notBreaching",
+          alarmActions: [topicArn],
+          okActions: [topicArn],
+        },
+        part.childOpts(s.name, opts),
+      ),
+  );
+}
+
+/** The notifier path's alarms, and the notifier's own, as children of `part`, named after it. */
+export function hubAlarms(
+  t: AlarmTargets,
+  part: HubPart,
+  opts: pulumi.CustomResourceOptions = {},
+): aws.cloudwatch.MetricAlarm[] {
+  const specs: AlarmSpec[] = [
+    ...pathAlarmSpecs({ ...t, queueName: t.eventQueueName, functionName: t.notifierName }, NOTIFIER_PATH),
     {
       name: "state-store-errors",
       description:
@@ -97,25 +165,5 @@ export function hubAlarms(
       threshold: 0,
     });
   }
-  return specs.map(
-    (s) =>
-      new aws.cloudwatch.MetricAlarm(
-        part.childName(s.name),
-        {
-          alarmDescription: s.description,
-          namespace: s.namespace,
-          metricName: s.metricName,
-          statistic: s.statistic,
-          ...(Object.keys(s.dimensions).length ? { dimensions: s.dimensions } : {}),
-          period: 60,
-          evaluationPeriods: 1,
-          threshold: s.threshold,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [t.topicArn],
-          okActions: [t.topicArn],
-        },
-        part.childOpts(s.name, opts),
-      ),
-  );
+  return alarmsOf(specs, t.topicArn, part, opts);
 }

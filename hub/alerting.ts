@@ -2,7 +2,7 @@
 // publish. The key also encrypts the event queues and the webhook parameter.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, sourceConditions } from "../common/iamPolicy";
+import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
 import { hubKeyPolicy } from "./keyPolicy";
 import { HubPart, hubAlarmArns, type HubAccount, type PartArgs } from "./parts";
 import { subscriptionName, type Subscription } from "./subscriptions";
@@ -67,11 +67,25 @@ export class HubAlerting extends HubPart {
   }
 
   /**
-   * Only the notifier and this account's alarms may publish. Called once the notifier's role
-   * exists: the role's own policy names the topic.
+   * Only the notifier, the hub's other functions (coverage) and this account's alarms may publish.
+   * Called once their roles exist: each role's own policy names the topic.
    */
-  limitPublishers(notifierRoleArn: pulumi.Input<string>): aws.sns.TopicPolicy {
+  limitPublishers(
+    notifierRoleArn: pulumi.Input<string>,
+    otherRoleArns: pulumi.Input<string>[] = [],
+  ): aws.sns.TopicPolicy {
     const topicArn = this.topic.arn;
+    const others: Statement[] = otherRoleArns.length
+      ? [
+          {
+            Sid: "HubFunctionsPublish",
+            Effect: "Allow",
+            Principal: { AWS: otherRoleArns },
+            Action: "sns:Publish",
+            Resource: topicArn,
+          },
+        ]
+      : [];
     return new aws.sns.TopicPolicy(
       this.childName("alerts-policy"),
       {
@@ -92,6 +106,7 @@ export class HubAlerting extends HubPart {
             Resource: topicArn,
             Condition: sourceConditions(this.account.accountId, hubAlarmArns(this.account)),
           },
+          ...others,
           {
             // A forged alert is as harmful as a lost one: no one else may publish.
             Sid: "NoOtherPublishers",
@@ -100,7 +115,11 @@ export class HubAlerting extends HubPart {
             Action: "sns:Publish",
             Resource: topicArn,
             Condition: {
-              ArnNotEquals: { "aws:PrincipalArn": notifierRoleArn },
+              ArnNotEquals: {
+                "aws:PrincipalArn": otherRoleArns.length
+                  ? [notifierRoleArn, ...otherRoleArns]
+                  : notifierRoleArn,
+              },
               StringNotEquals: { "aws:PrincipalServiceName": "cloudwatch.amazonaws.com" },
             },
           },

@@ -1,6 +1,7 @@
 // Hub stack config: who is told, which organization may send, how long logs are kept.
 import { ORGANIZATION_ID } from "../common/awsNames";
 import { configError, readBoolean, readMatching, readStringList, type ConfigSource } from "../common/config";
+import { readCoverageConfig, type CoverageConfig } from "./coverage/config";
 import {
   EMAIL,
   readSubscriptions,
@@ -17,6 +18,8 @@ export interface HubConfig {
   logRetentionDays: number;
   subscriptions: Subscription[];
   webhook?: WebhookConfig;
+  /** What happens when the organization gains, moves or loses an account (hub/coverage/). */
+  coverage: CoverageConfig;
 }
 
 const BUS_NAME = /^[A-Za-z0-9._-]{1,256}$/;
@@ -89,5 +92,6 @@ export function readHubConfig(
     logRetentionDays,
     subscriptions,
     ...(webhook ? { webhook } : {}),
+    coverage: readCoverageConfig(cfg),
   };
 }

@@ -4,7 +4,10 @@
 // (key, topic, subscriptions), ingest (bus, rule, queues), the notifier, and observability.
 import * as pulumi from "@pulumi/pulumi";
 import type { HubConfig } from "./config";
+import type { SpokeSelection } from "../handler/coverage/selection";
+import { DEFAULT_REGIONS } from "../spoke/config";
 import { HubAlerting } from "./alerting";
+import { HubCoverage } from "./coverage/coverage";
 import { HubIngest } from "./ingest";
 import { HubNotifier } from "./notifier";
 import { HubObservability } from "./observability";
@@ -23,6 +26,8 @@ export interface HubArgs extends HubConfig {
    * Old URNs carry no hub name, so only one hub of a stack may set it.
    */
   preSplitUrns?: boolean;
+  /** The repository's spoke stacks and what each selects (hub/coverage/spokeStacks.ts). */
+  spokeStacks?: SpokeSelection[];
 }
 
 export class RootActivityHub extends pulumi.ComponentResource {
@@ -37,6 +42,7 @@ export class RootActivityHub extends pulumi.ComponentResource {
   readonly deadLetterQueueArn: pulumi.Output<string>;
   readonly eventQueueArn: pulumi.Output<string>;
   readonly ruleState: string;
+  readonly coverageFunctionName: pulumi.Output<string>;
 
   constructor(name: string, args: HubArgs, opts?: pulumi.ComponentResourceOptions) {
     super("root-activity-monitor:index:Hub", name, {}, opts);
@@ -61,7 +67,23 @@ export class RootActivityHub extends pulumi.ComponentResource {
       },
       parent,
     );
-    alerting.limitPublishers(notifier.role.arn);
+    // New since the split: no pre-split URNs to alias.
+    const coverage = new HubCoverage(
+      name,
+      {
+        account,
+        coverage: args.coverage,
+        spokeStacks: args.spokeStacks ?? [],
+        defaultRegions: DEFAULT_REGIONS,
+        keyArn,
+        topicArn: alerting.topic.arn,
+        eventBusName: bus.name,
+        stateTable: notifier.stateTable,
+        logRetentionDays: args.logRetentionDays,
+      },
+      parent,
+    );
+    alerting.limitPublishers(notifier.role.arn, [coverage.role.arn]);
     new HubObservability(
       name,
       {
@@ -90,6 +112,7 @@ export class RootActivityHub extends pulumi.ComponentResource {
     this.deadLetterQueueUrl = deadLetters.url;
     this.deadLetterQueueArn = deadLetters.arn;
     this.ruleState = ingest.ruleState;
+    this.coverageFunctionName = coverage.function.name;
     this.registerOutputs({ eventBusArn: this.eventBusArn, topicArn: this.topicArn });
   }
 }

@@ -1,11 +1,20 @@
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretConfig, PROJECT, type ConfigSource } from "../common/config";
 import { stackProfile, stackRegion } from "../common/awsRegion";
 import { describeOrganization } from "../common/organization";
 import { readHubConfig } from "./config";
+import { readSpokeSelections } from "./coverage/spokeStacks";
 import { RootActivityHub } from "./hub";
 
-export async function deployHub(cfg: ConfigSource): Promise<Record<string, unknown>> {
+/** The project directory: where the spoke stack files are. */
+const PROJECT_DIR = path.join(__dirname, "..");
+
+/** `spokeStackDir`: where to read the spoke stack files (tests); default the project directory. */
+export async function deployHub(
+  cfg: ConfigSource,
+  spokeStackDir: string = PROJECT_DIR,
+): Promise<Record<string, unknown>> {
   const config = readHubConfig(cfg, isSecretConfig);
   const region = stackRegion();
   const organizationId = config.organizationId ?? (await describeOrganization(undefined, stackProfile())).id;
@@ -16,6 +25,7 @@ export async function deployHub(cfg: ConfigSource): Promise<Record<string, unkno
     ...(webhookUrl ? { webhookUrl } : {}),
     // The stacks this program made before the hub was split hold its resources by those URNs.
     preSplitUrns: true,
+    spokeStacks: readSpokeSelections(spokeStackDir),
   });
   return {
     role: "hub",
@@ -32,5 +42,7 @@ export async function deployHub(cfg: ConfigSource): Promise<Record<string, unkno
     deadLetterQueueArn: hub.deadLetterQueueArn,
     eventQueueArn: hub.eventQueueArn,
     ruleState: hub.ruleState,
+    coverageFunctionName: hub.coverageFunctionName,
+    coverageTrigger: config.coverage.kind,
   };
 }

@@ -4,14 +4,21 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/budget";
 import { rootEventPattern, rootRuleState } from "../handler/rootEvent";
+import { withTamper } from "../handler/tamperEvent";
 import { policyDocument } from "../common/iamPolicy";
 import { HubPart, type PartArgs } from "./parts";
+import { encryptedQueues, ruleToQueue, type PathNames } from "./queues";
 
-/** SQS receives a message up to this many times before it goes to the dead-letter queue. */
-export const MAX_RECEIVE_COUNT = 5;
-/** EventBridge keeps retrying delivery to the queue for up to a day (its maximum). */
-export const TARGET_RETRY = { maximumEventAgeInSeconds: 86_400, maximumRetryAttempts: 185 };
-const FOURTEEN_DAYS = 1_209_600;
+export { MAX_RECEIVE_COUNT, TARGET_RETRY } from "./queues";
+
+/** The notifier path's part names, as they have always been. */
+const NAMES: PathNames = {
+  queue: "events",
+  deadLetters: "dead-letters",
+  queuePolicy: "events-policy",
+  deadLettersPolicy: "dead-letters-policy",
+  target: "to-event-queue",
+};
 
 export interface IngestArgs extends PartArgs {
   /** Encrypts both queues. */
@@ -33,32 +40,14 @@ export class HubIngest extends HubPart {
 
   constructor(name: string, args: IngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("root-activity-monitor:hub:Ingest", name, args, opts);
-    const encrypted = {
-      kmsMasterKeyId: args.keyArn,
-      kmsDataKeyReusePeriodSeconds: 300,
-      messageRetentionSeconds: FOURTEEN_DAYS,
-    };
     // One dead-letter queue for every failure path (rule delivery, notifier retries exhausted,
     // async invocations): one alarm, one redrive command.
-    this.deadLetters = new aws.sqs.Queue(
-      this.childName("dead-letters"),
-      encrypted,
-      this.childOpts("dead-letters"),
-    );
-    // A queue in front of the notifier: durable buffer if the notifier or SNS is down, batching
-    // for bursts, per-message retries, and SQS's own redrive for replay.
-    this.events = new aws.sqs.Queue(
-      this.childName("events"),
-      {
-        ...encrypted,
-        visibilityTimeoutSeconds: QUEUE_VISIBILITY_TIMEOUT_SECONDS,
-        redrivePolicy: pulumi.jsonStringify({
-          deadLetterTargetArn: this.deadLetters.arn,
-          maxReceiveCount: MAX_RECEIVE_COUNT,
-        }),
-      },
-      this.childOpts("events"),
-    );
+    const queues = encryptedQueues(this, NAMES, {
+      keyArn: args.keyArn,
+      visibilityTimeoutSeconds: QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    });
+    this.events = queues.queue;
+    this.deadLetters = queues.deadLetters;
 
     this.bus = new aws.cloudwatch.EventBus(
       this.childName("bus"),
@@ -89,49 +78,19 @@ export class HubIngest extends HubPart {
       {
         eventBusName: this.bus.name,
         description: "Root-user activity forwarded from every account and region of the organization",
-        eventPattern: JSON.stringify(rootEventPattern()),
+        // Tamper events too: the spokes already left the deploy role's own changes out.
+        eventPattern: JSON.stringify(withTamper(rootEventPattern())),
         state: this.ruleState,
       },
       this.childOpts("root-activity", { dependsOn: [busPolicy] }),
     );
 
-    const queuePolicies = (
-      [
-        ["events-policy", this.events],
-        ["dead-letters-policy", this.deadLetters],
-      ] as const
-    ).map(
-      ([part, queue]) =>
-        new aws.sqs.QueuePolicy(
-          this.childName(part),
-          {
-            queueUrl: queue.url,
-            policy: policyDocument([
-              {
-                Sid: "OnlyTheRootActivityRuleMaySend",
-                Effect: "Allow",
-                Principal: { Service: "events.amazonaws.com" },
-                Action: "sqs:SendMessage",
-                Resource: queue.arn,
-                Condition: { ArnEquals: { "aws:SourceArn": this.rule.arn } },
-              },
-            ]),
-          },
-          this.childOpts(part),
-        ),
-    );
-
-    this.ruleTarget = new aws.cloudwatch.EventTarget(
-      this.childName("to-event-queue"),
-      {
-        rule: this.rule.name,
-        eventBusName: this.bus.name,
-        arn: this.events.arn,
-        retryPolicy: TARGET_RETRY,
-        deadLetterConfig: { arn: this.deadLetters.arn },
-      },
-      this.childOpts("to-event-queue", { dependsOn: queuePolicies }),
-    );
+    this.ruleTarget = ruleToQueue(this, NAMES, {
+      rule: this.rule,
+      eventBusName: this.bus.name,
+      queues,
+      sid: "OnlyTheRootActivityRuleMaySend",
+    });
     this.registerOutputs({ eventBusArn: this.bus.arn, eventQueueUrl: this.events.url });
   }
 }

@@ -32,6 +32,21 @@ export function notifierBuildOptions(entry: string = NOTIFIER_ENTRY): BuildOptio
 /** esbuild's `require` shim in ESM output; `require` is in scope where the bundle runs. */
 const REQUIRE_SHIM = /var ([\w$]+)=\([\w$]+=>typeof require<"u"\?require:.*?is not supported'\)\}\);/;
 
+/** An ESM import of a Node built-in (the coverage function's shard hash uses node:crypto). */
+const NODE_IMPORT = /import\s*\{([^}]*)\}\s*from\s*"(node:[\w/]+)";?/g;
+
+/** `import{a as b}from"node:x"` as `const{a:b}=require("node:x");`: the body runs where `require` is. */
+export function requireNodeBuiltins(bundle: string): string {
+  return bundle.replace(NODE_IMPORT, (_all, specs: string, mod: string) => {
+    const fields = specs
+      .split(",")
+      .map((spec) => spec.trim().split(/\s+as\s+/))
+      .filter(([name]) => name)
+      .map(([name, local]) => (local ? `${name}:${local}` : name));
+    return `const{${fields.join(",")}}=require(${JSON.stringify(mod)});`;
+  });
+}
+
 /**
  * The bundle as an ES module: esbuild bundles and minifies, its `require` shim becomes `require`
  * (left as is if it ever differs), then terser minifies the whole again (about 450 bytes zipped
@@ -41,7 +56,9 @@ export function minifiedNotifierSource(entry: string = NOTIFIER_ENTRY): string {
   const result = buildSync(notifierBuildOptions(entry));
   const file = result.outputFiles[0];
   if (!file) throw new Error(`esbuild produced no output for ${entry}`);
-  const out = minify_sync(file.text.replace(REQUIRE_SHIM, "var $1=require;"), { module: true });
+  const out = minify_sync(requireNodeBuiltins(file.text.replace(REQUIRE_SHIM, "var $1=require;")), {
+    module: true,
+  });
   if (!out.code) throw new Error(`terser produced no output for ${entry}`);
   return out.code;
 }

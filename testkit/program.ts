@@ -23,6 +23,8 @@ export interface ProgramRun {
   urns: string[];
   invokes: { token: string; inputs: unknown }[];
   notifier?: { code: string; entries: string[] };
+  /** Every function's archive, by resource name (the notifier's and the coverage function's). */
+  functions?: Record<string, { code: string; entries: string[] }>;
   /** With `engineUrns`: every resource's URN and aliases as the engine computes them. */
   engineUrns?: EngineUrn[];
   stderr: string;

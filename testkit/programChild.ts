@@ -35,6 +35,8 @@ function loadConfig(): ResolvedConfig {
 const resources: RecordedResource[] = [];
 const invokes: { token: string; inputs: unknown }[] = [];
 let notifier: { code: string; entries: string[] } | undefined;
+/** Every function's archive, by resource name. */
+const functions: Record<string, { code: string; entries: string[] }> = {};
 const pending: Promise<unknown>[] = [];
 const engineUrns: EngineUrn[] = [];
 const engineUrnOf = new Map<pulumi.Resource, pulumi.Output<string>>();
@@ -166,7 +168,10 @@ async function main(): Promise<void> {
             (async () => {
               const assets = await code.assets;
               const text = await assets["__index.js"]?.text;
-              notifier = { code: text ?? "", entries: Object.keys(assets).sort() };
+              const archive = { code: text ?? "", entries: Object.keys(assets).sort() };
+              functions[args.name] = archive;
+              // The hub's other functions (coverage) have archives too: `notifier` stays the notifier's.
+              if (!args.name.endsWith("-coverage")) notifier = archive;
             })(),
           );
         }
@@ -237,6 +242,7 @@ async function main(): Promise<void> {
   result.resources = resources;
   result.invokes = invokes;
   result.notifier = notifier;
+  result.functions = functions;
   if (input.engineUrns) result.engineUrns = engineUrns;
   // For benchmarks: the program run (require of index.ts to resolved outputs), and the peak RSS so far.
   writeChildResult(input.outFile, result, started);

@@ -54,8 +54,9 @@ const expressionsOf = (w: Widget): string[] =>
     row.flatMap((c) => (c && typeof c === "object" && "expression" in c ? [String(c.expression)] : [])),
   );
 const alarm = (metricName: string) => {
+  // The notifier path's alarm; the coverage path has its own (hub/coverage/).
   const found = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm").find(
-    (a) => a.inputs.metricName === metricName,
+    (a) => a.inputs.metricName === metricName && !a.name.includes("-coverage-"),
   );
   if (!found) throw new Error(`no alarm on ${metricName}`);
   return found.inputs.dimensions as Record<string, string>;

@@ -53,6 +53,7 @@ describe("the hub of the program, with every kind of resource", () => {
     const parts = rest.filter((u) => !u.urn.includes("$aws:")).map((u) => typeAndName(u.urn).type);
     expect(parts.sort()).toEqual([
       "root-activity-monitor:hub:Alerting",
+      "root-activity-monitor:hub:Coverage",
       "root-activity-monitor:hub:Ingest",
       "root-activity-monitor:hub:Notifier",
       "root-activity-monitor:hub:Observability",
@@ -101,10 +102,18 @@ describe("the hub of the program, with every kind of resource", () => {
       ]),
     );
     expect(stateful).toHaveLength(4);
-    // Nothing new but the parts themselves.
+    // Nothing new but the parts themselves, and the coverage part (new since the split) with its own.
     const added = urns.filter((u) => !before.urns.includes(u.urn) && u.aliases.length === 0);
-    expect(added.map((u) => typeAndName(u.urn).type).sort()).toEqual([
+    const coverage = added.filter((u) => u.urn.includes(":hub:Coverage$"));
+    expect(coverage.length).toBeGreaterThan(10);
+    expect(
+      added
+        .filter((u) => !coverage.includes(u))
+        .map((u) => typeAndName(u.urn).type)
+        .sort(),
+    ).toEqual([
       "root-activity-monitor:hub:Alerting",
+      "root-activity-monitor:hub:Coverage",
       "root-activity-monitor:hub:Ingest",
       "root-activity-monitor:hub:Notifier",
       "root-activity-monitor:hub:Observability",

@@ -4,6 +4,7 @@ import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
 import { NOTIFIER_ARCHIVE_BUDGET_BYTES } from "../hub/archive";
 import { minifiedNotifierSource, notifierModuleBody } from "../hub/notifierCode";
 import { rootEventPattern } from "../handler/rootEvent";
+import { tamperBranches, withTamper } from "../handler/tamperEvent";
 import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
 import { zipArchive } from "../testkit/zip";
 import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";
@@ -22,6 +23,9 @@ interface Statement {
 }
 const statements = (policy: unknown): Statement[] => parseJson<{ Statement: Statement[] }>(policy).Statement;
 const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+/** The notifier's path, without the coverage function's (tests/hub-coverage.test.ts checks those). */
+const notifierPath = <T extends { name: string }>(rs: T[]): T[] =>
+  rs.filter((r) => !/-(lifecycle|coverage)-/.test(`${r.name}-`));
 
 beforeAll(async () => {
   fake = await startFakeAws({
@@ -85,18 +89,21 @@ describe("hub stack from Pulumi.hub.yaml", () => {
   });
 
   it("matches root events from aws.* sources only (or a self-test), including read-only calls", () => {
-    const rule = one(run, "aws:cloudwatch/eventRule:EventRule");
+    const rule = one(run, "aws:cloudwatch/eventRule:EventRule", "root-activity-hub-root-activity");
     const full = parseJson(rule.inputs.eventPattern);
-    expect(full).toEqual(rootEventPattern());
+    expect(full).toEqual(withTamper(rootEventPattern()));
     expect(Object.keys(full)).toEqual(["$or"]);
-    const [pattern, federated, assumeRoot, selfTest, ...rest] = full.$or;
+    const [pattern, federated, assumeRoot, selfTest, tamper, ...rest] = full.$or;
     expect(rest).toEqual([]);
+    // Tamper events pass whoever made them: the spokes already left the deploy role out.
+    expect([tamper]).toEqual(tamperBranches());
+    expect(tamper.detail.userIdentity).toBeUndefined();
     expect(selfTest).toEqual({
       source: ["root-activity-monitor.selftest"],
       "detail-type": ["Root Activity Monitor Self-Test"],
     });
     // Every CloudTrail branch takes aws.* sources only: a member account cannot forge one.
-    for (const branch of [pattern, federated, assumeRoot])
+    for (const branch of [pattern, federated, assumeRoot, tamper])
       expect(branch.source).toEqual([{ prefix: "aws." }]);
     expect(pattern.detail.userIdentity.type).toEqual(["Root"]);
     expect(federated.detail.userIdentity.sessionContext.sessionIssuer.type).toEqual(["Root"]);
@@ -117,7 +124,7 @@ describe("hub stack from Pulumi.hub.yaml", () => {
   });
 
   it("delivers to an encrypted queue with retries and a dead-letter queue", () => {
-    const target = one(run, "aws:cloudwatch/eventTarget:EventTarget");
+    const target = one(run, "aws:cloudwatch/eventTarget:EventTarget", "root-activity-hub-to-event-queue");
     const events = one(run, "aws:sqs/queue:Queue", "root-activity-hub-events");
     const dlq = one(run, "aws:sqs/queue:Queue", "root-activity-hub-dead-letters");
     expect(target.inputs.arn).toMatch(/:sqs:us-east-1:\d{12}:root-activity-hub-events-/);
@@ -132,25 +139,29 @@ describe("hub stack from Pulumi.hub.yaml", () => {
       expect(q.inputs.messageRetentionSeconds).toBe(1_209_600);
     }
     // Only the rule may send to either queue.
-    for (const qp of ofType(run, "aws:sqs/queuePolicy:QueuePolicy")) {
+    for (const qp of notifierPath(ofType(run, "aws:sqs/queuePolicy:QueuePolicy"))) {
       const [s] = statements(qp.inputs.policy);
       expect(s?.Principal).toEqual({ Service: "events.amazonaws.com" });
       expect(s?.Condition?.ArnEquals?.["aws:SourceArn"]).toMatch(
         /:rule\/root-activity\/root-activity-hub-root-activity-/,
       );
     }
-    expect(ofType(run, "aws:sqs/queuePolicy:QueuePolicy")).toHaveLength(2);
+    expect(notifierPath(ofType(run, "aws:sqs/queuePolicy:QueuePolicy"))).toHaveLength(2);
   });
 
   it("feeds the notifier from the queue with partial batch failures", () => {
-    const esm = one(run, "aws:lambda/eventSourceMapping:EventSourceMapping");
+    const esm = one(
+      run,
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "root-activity-hub-event-queue-to-notifier",
+    );
     expect(esm.inputs.eventSourceArn).toMatch(/:root-activity-hub-events-/);
     expect(esm.inputs.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
     expect(esm.inputs.batchSize).toBe(10);
   });
 
   it("runs the notifier on nodejs22.x with its own least-privilege role, log group and dead-letter queue", () => {
-    const fn = one(run, "aws:lambda/function:Function");
+    const fn = one(run, "aws:lambda/function:Function", "root-activity-hub-notifier");
     expect(fn.inputs.runtime).toBe("nodejs22.x");
     expect(fn.inputs.handler).toBe("__index.handler");
     expect(fn.inputs.timeout).toBe(NOTIFIER_TIMEOUT_SECONDS);
@@ -160,12 +171,19 @@ describe("hub stack from Pulumi.hub.yaml", () => {
     );
     expect(fn.inputs.deadLetterConfig.targetArn).toMatch(/:root-activity-hub-dead-letters-/);
     expect(fn.inputs.loggingConfig.logGroup).toMatch(/^root-activity-hub-notifier-logs-/);
-    expect(one(run, "aws:cloudwatch/logGroup:LogGroup").inputs.retentionInDays).toBe(365);
+    expect(
+      one(run, "aws:cloudwatch/logGroup:LogGroup", "root-activity-hub-notifier-logs").inputs.retentionInDays,
+    ).toBe(365);
     // CallbackFunction attaches *FullAccess policies when given no role: it must not have.
     expect(ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toHaveLength(0);
-    expect(ofType(run, "aws:iam/role:Role")).toHaveLength(1);
+    // The notifier's and the coverage function's (tests/hub-coverage.test.ts), nothing else.
+    expect(
+      ofType(run, "aws:iam/role:Role")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["root-activity-hub-coverage-role", "root-activity-hub-notifier-role"]);
 
-    const role = one(run, "aws:iam/role:Role");
+    const role = one(run, "aws:iam/role:Role", "root-activity-hub-notifier-role");
     const [trust] = statements(role.inputs.assumeRolePolicy);
     expect(trust).toMatchObject({
       Principal: { Service: "lambda.amazonaws.com" },
@@ -253,7 +271,7 @@ describe("hub stack from Pulumi.hub.yaml", () => {
   });
 
   it("alarms on dead letters, a stuck queue, notifier errors and failed rule deliveries, to the same people", () => {
-    const alarms = ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const alarms = notifierPath(ofType(run, "aws:cloudwatch/metricAlarm:MetricAlarm"));
     const metrics = alarms.map((a) => `${a.inputs.namespace}/${a.inputs.metricName}`).sort();
     expect(metrics).toEqual([
       "AWS/Events/FailedInvocations",
@@ -339,7 +357,9 @@ describe("hub config errors", () => {
       overrides: { organizationId: ORG_ID, includeReadOnlyEvents: false },
     });
     expect(r.error).toBeUndefined();
-    expect(one(r, "aws:cloudwatch/eventRule:EventRule").inputs.state).toBe("ENABLED");
+    expect(one(r, "aws:cloudwatch/eventRule:EventRule", "root-activity-hub-root-activity").inputs.state).toBe(
+      "ENABLED",
+    );
     // No discovery call needed when the ID is given.
     expect(r.outputs?.organizationId).toBe(ORG_ID);
   });

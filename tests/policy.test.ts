@@ -181,8 +181,9 @@ describe("the real hub and spoke pass every policy", () => {
     }
     // The spoke run covers several accounts and both regions.
     expect(spoke.filter((s) => s.type === T.role).length).toBeGreaterThan(5);
+    // Per account: a forwarding target in each of the 2 regions, and its lifecycle rule's in us-east-1.
     expect(spoke.filter((s) => s.type === T.eventTarget).length).toBe(
-      2 * spoke.filter((s) => s.type === T.role).length,
+      3 * spoke.filter((s) => s.type === T.role).length,
     );
   });
 
@@ -404,14 +405,17 @@ describe("each policy flags a broken copy of a real input", () => {
   });
 
   it("log-group-retention: a log group without retentionInDays", async () => {
-    const logs = hubOne(T.logGroup);
+    const logs = hubOne(T.logGroup, "root-activity-hub-notifier-logs");
     const { retentionInDays: _dropped, ...rest } = logs.inputs;
     await flagged("log-group-retention", logs, rest, /retention/);
     await flagged("log-group-retention", logs, { ...logs.inputs, retentionInDays: 0 }, /retention/);
   });
 
   it("event-target-retry-or-dead-letter: hub and spoke targets without retryPolicy and deadLetterConfig", async () => {
-    for (const target of [hubOne(T.eventTarget), spokeFirst(T.eventTarget)]) {
+    for (const target of [
+      hubOne(T.eventTarget, "root-activity-hub-to-event-queue"),
+      spokeFirst(T.eventTarget),
+    ]) {
       const { retryPolicy: _r, deadLetterConfig: _d, ...rest } = target.inputs;
       await flagged(
         "event-target-retry-or-dead-letter",
@@ -423,13 +427,13 @@ describe("each policy flags a broken copy of a real input", () => {
   });
 
   it("lambda-dead-letter: a function without deadLetterConfig", async () => {
-    const fn = hubOne(T.lambdaFunction);
+    const fn = hubOne(T.lambdaFunction, "root-activity-hub-notifier");
     const { deadLetterConfig: _dropped, ...rest } = fn.inputs;
     await flagged("lambda-dead-letter", fn, rest, /dead-letter/);
   });
 
   it("event-rule-cloudtrail-from-aws-sources: a rule branch that takes any source, on hub and spoke", async () => {
-    for (const rule of [hubOne(T.eventRule), spokeFirst(T.eventRule)]) {
+    for (const rule of [hubOne(T.eventRule, "root-activity-hub-root-activity"), spokeFirst(T.eventRule)]) {
       const pattern = JSON.parse(rule.inputs.eventPattern);
       // The AssumeRoot branch with its source guarantee removed.
       const assumeRoot = pattern.$or.find((b: any) => b.detail?.eventName);

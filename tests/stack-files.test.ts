@@ -43,7 +43,11 @@ describe("the shipped example stack files, as shipped", () => {
       expect(run.outputs?.eventBusArn).toMatch(/^arn:aws:events:us-east-1:\d{12}:event-bus\/root-activity$/);
       // organizationId is left at its default (""), so the hub discovered it.
       expect(fake.aws.requests.some((r) => r.operation === "DescribeOrganization")).toBe(true);
-      expect(ofType(run, "aws:lambda/function:Function")).toHaveLength(1);
+      expect(
+        ofType(run, "aws:lambda/function:Function")
+          .map((f) => f.name)
+          .sort(),
+      ).toEqual(["root-activity-hub-coverage", "root-activity-hub-notifier"]);
     },
   );
 
