@@ -4,7 +4,9 @@
 //   1. discovers the accounts the stack would watch (same code as the spoke program);
 //   2. assumes the member role into each of them (the caller's own account needs no role);
 //   3. checks a CloudTrail trail logs management events in every selected account and region;
-//   4. checks the hub bus exists and its policy lets the organization put events on it.
+//   4. checks the hub bus exists and its policy lets the organization put events on it;
+//   5. says whether guardMonitor is on and, if this stack owns the guard, checks the SCP policy type,
+//      a free SCP slot on every target and the policy's size.
 // Prints a table with a fix for every failure; exits 0 if all is well, 1 if `pulumi up` would fail,
 // 2 if the doctor could not run (bad arguments or config).
 import { errorMessage } from "../common/errors";
@@ -36,8 +38,8 @@ export function formatTable(rows: DoctorRow[]): string {
 const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn> | --outputs <file.json>]
 
 Checks, with the current AWS credentials, that a spoke stack can be deployed:
-  the accounts it selects, the member role and a logging CloudTrail trail in each, and the hub
-  bus and its policy.
+  the accounts it selects, the member role and a logging CloudTrail trail in each, the hub
+  bus and its policy, and the guard (guardMonitor: policy type, free SCP slots, size).
   --outputs  the hub stack's outputs as JSON (npx pulumi stack output --json --stack <hub>), where
              the Pulumi CLI cannot run here
 Exit code: 0 all good, 1 a check failed, 2 bad arguments or config.`;
@@ -69,7 +71,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   try {
     const spoke = loadSpoke(args.stack, args.dir ?? process.cwd(), "the doctor");
     useStackProfile(spoke);
-    opts = { config: spoke.config };
+    opts = { config: spoke.config, stack: args.stack };
     if (spoke.region) opts.region = spoke.region;
     if (args["hub-bus-arn"]) opts.hubBusArn = args["hub-bus-arn"];
     else if (args.outputs) {

@@ -1,5 +1,5 @@
 // The doctor's checks, in order: discovery, the member role in every selected account, a logging
-// trail wherever the spoke watches, and the hub bus with its policy.
+// trail wherever the spoke watches, the hub bus with its policy, and the guard (guardMonitor).
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -8,6 +8,7 @@ import { discoverAccounts, type AccountSelection } from "../../spoke/discovery";
 import { errorMessage, errorText } from "../../common/errors";
 import { assumeRole, mapLimit, roleFix, type Assumed } from "../shared/access";
 import { spokeTrails, type SpokeTrailOptions } from "../trail/spokeTrails";
+import { guardRows } from "./guardRows";
 import { checkHubBus } from "./hubBus";
 import { trailRows } from "./trailRows";
 import {
@@ -126,6 +127,17 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   // 4. Hub bus.
   const eventBridgeFactory = opts.eventBridgeFactory ?? defaultEventBridgeFactory;
   rows.push(await checkHubBus(opts, selection, sts, assumed, eventBridgeFactory));
+
+  // 5. The guard: which way the stack is set, and what Organizations would refuse.
+  rows.push(
+    ...(await guardRows({
+      config,
+      selection,
+      region,
+      ...(opts.stack ? { stack: opts.stack } : {}),
+      ...(opts.clients?.organizations ? { organizations: opts.clients.organizations } : {}),
+    })),
+  );
 
   return { ok: rows.every((r) => r.result !== "fail"), rows, selection };
 }

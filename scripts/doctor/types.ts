@@ -29,6 +29,8 @@ export interface DoctorOptions {
   config: SpokeConfig;
   /** Region for the Organizations and STS clients (the stack's aws:region). Default: AWS_REGION, else us-east-1. */
   region?: string;
+  /** The stack's name: its guard's SCP is named after it (a target holding it has a slot for it). */
+  stack?: string;
   /** The hub bus ARN; overrides config.hub (and skips `pulumi stack output`). */
   hubBusArn?: string;
   /** Reads the hub stack's eventBusArn output. Default: `npx pulumi stack output eventBusArn --stack <hubStack>`. */
