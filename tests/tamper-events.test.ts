@@ -13,6 +13,7 @@ import {
   withTamper,
 } from "../handler/tamperEvent";
 import { matchesPattern } from "../testkit/eventPattern";
+import { readSubscriptions } from "../hub/subscriptions";
 
 const DIR = path.join(__dirname, "fixtures", "tamper");
 const load = (file: string): Record<string, any> =>
@@ -110,5 +111,24 @@ describe("tamper events through the real patterns", () => {
     expect(matchesPattern(MEMBER_PATTERN, ev)).toBe(false);
     const d = decide(ev);
     expect(d.decision === "alert" && d.facts.tamper).toBeFalsy();
+  });
+});
+
+describe("routing tamper alerts", () => {
+  const subscriptions = (filterPolicy: unknown) =>
+    readSubscriptions({
+      get: (k) =>
+        k === "subscriptions"
+          ? JSON.stringify([{ protocol: "email", endpoint: "sec@example.com", filterPolicy }])
+          : undefined,
+    });
+
+  it("a filter policy may select them by the tamper attribute, with the values the notifier sets", () => {
+    expect(subscriptions({ tamper: ["changed", "denied", "failed"] })[0]?.filterPolicy).toEqual({
+      tamper: ["changed", "denied", "failed"],
+    });
+    expect(() => subscriptions({ tamper: ["deleted"] })).toThrow(
+      /"deleted" never occurs. Use changed, denied, failed/,
+    );
   });
 });
