@@ -47,6 +47,7 @@ export interface NotifierDeps {
   nameLookupCapMs?: number;
   publishDeadlineMs?: number;
   statePhaseCapMs?: number;
+  flushStateCapMs?: number;
 }
 
 export interface Kit {

@@ -24,7 +24,7 @@ export function createFlusher(kit: Kit, accountName: AccountNames, publish: Publ
     // The name lookup (it never rejects) runs beside the claim: the flush's budget counts only the
     // longer of the two, and no lookup is left pending when the claim fails.
     const [held, name] = await Promise.all([
-      withDeadline(FLUSH_STATE_CAP_MS, "state store", (signal) =>
+      withDeadline(deps.flushStateCapMs ?? FLUSH_STATE_CAP_MS, "state store", (signal) =>
         store.claimFlush(req, claimant, signal),
       ).catch((error: unknown) => ({ error })),
       accountName(req.accountId),
