@@ -130,7 +130,9 @@ export const SEVERITY_TABLE: readonly SeverityRow[] = [
   row(
     [
       "PutContactInformation",
-      "PutAlternateContactInformation",
+      // Redirecting the SECURITY or BILLING contact, or removing it (Account Management API names).
+      "PutAlternateContact",
+      "DeleteAlternateContact",
       "CreateVirtualMFADevice",
       "EnableMFADevice",
       "ResyncMFADevice",

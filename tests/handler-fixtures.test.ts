@@ -138,11 +138,17 @@ const TABLE: Record<string, Expected> = {
     subject: `[HIGH] Root PutContactInformation in ${NAME} (123456789012)`,
     body: [/takeover step/, "HIDDEN_DUE_TO_SECURITY_REASONS"],
   },
-  "root-putalternatecontactinformation.json": {
+  "root-putalternatecontact.json": {
     decision: "alert",
     severity: "high",
-    subject: `[HIGH] Root PutAlternateContactInformation in ${NAME} (123456789012)`,
+    subject: `[HIGH] Root PutAlternateContact in ${NAME} (123456789012)`,
     body: [/takeover step/, '"alternateContactType": "SECURITY"'],
+  },
+  "root-deletealternatecontact.json": {
+    decision: "alert",
+    severity: "high",
+    subject: `[HIGH] Root DeleteAlternateContact in ${NAME} (123456789012)`,
+    body: [/takeover step/, '"alternateContactType": "BILLING"'],
   },
   "root-leaveorganization.json": {
     decision: "alert",
