@@ -1,5 +1,5 @@
 // A local HTTP endpoint that stands in for AWS services in tests. Point the SDK at it with
-// AWS_ENDPOINT_URL_<SERVICE>. It speaks both protocols our clients use: JSON 1.1 (Organizations,
+// AWS_ENDPOINT_URL_<SERVICE>. It speaks both protocols our clients use: JSON 1.1 (Organizations, Secrets Manager,
 // EventBridge) and the query protocol (SNS, STS), and records every request it answers.
 import { createHash } from "node:crypto";
 import * as http from "node:http";
@@ -43,6 +43,7 @@ const JSON_TARGET_PREFIXES: Record<string, string> = {
   Logs_20140328: "logs",
   AmazonSQS: "sqs",
   AmazonSSM: "ssm",
+  secretsmanager: "secretsmanager",
 };
 
 function serviceFromAuth(header: string | undefined): string | undefined {
@@ -163,6 +164,7 @@ export function fakeAwsEnv(url: string, region = "us-east-1"): Record<string, st
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: url,
     AWS_ENDPOINT_URL_SQS: url,
     AWS_ENDPOINT_URL_SSM: url,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: url,
     AWS_ENDPOINT_URL_CLOUDTRAIL: url,
     AWS_ENDPOINT_URL_IAM: url,
     AWS_EC2_METADATA_DISABLED: "true",

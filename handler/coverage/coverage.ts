@@ -9,7 +9,7 @@ import { fitForSns } from "../formats";
 import { publishInput } from "../publisher";
 import { readLifecycleEvent, type LifecycleChange } from "../lifecycleEvent";
 import { isSqsEvent, messageIdOf, processBatch } from "../sqsBatch";
-import type { Claims, ClaimResult } from "./claims";
+import type { ClaimKey, Claims, ClaimResult } from "./claims";
 import {
   departedNotice,
   followUpNotice,
@@ -73,6 +73,22 @@ export function createCoverage(deps: CoverageDeps) {
     log({ level: "info", msg: "notice published", subject: a.subject, severity: a.severity });
   };
 
+  /** Stable for every delivery of one event: a retry recognises its own claims. */
+  function tokenOf(change: LifecycleChange, sqsMessageId?: string): string {
+    return change.envelopeId ?? change.eventId ?? sqsMessageId ?? `${change.eventName}:${change.time}`;
+  }
+
+  /** Publishes unless this notice was already sent (by this event or another) within the window. */
+  async function tellOnce(key: ClaimKey, claimToken: string, build: () => Alert): Promise<void> {
+    const claim = deps.claims ? await deps.claims.claim(key, claimToken) : { status: "claimed" };
+    if (claim.status === "done" || claim.status === "taken") {
+      log({ level: "info", msg: "already told within the window; no second notice", ...key, now: undefined });
+      return;
+    }
+    await publish(build);
+    await deps.claims?.started(key, claimToken);
+  }
+
   async function token(): Promise<string> {
     if (!deps.token) throw new Error(`coverageTrigger ${deps.trigger.kind} needs a token secret`);
     return deps.token();
@@ -87,7 +103,10 @@ export function createCoverage(deps: CoverageDeps) {
   ): Promise<StackAction> {
     const key = { accountId: change.accountId, stack, now: now() };
     const claim: ClaimResult = deps.claims ? await deps.claims.claim(key, claimToken) : { status: "claimed" };
-    if (claim.status === "done" || claim.status === "taken") return { stack, certain, alreadyStarted: true };
+    if (claim.status === "done" || claim.status === "taken") {
+      const id = claim.deploymentId;
+      return { stack, certain, alreadyStarted: true, ...(id ? { started: { id } } : {}) };
+    }
     if (deps.trigger.kind === "none") return { stack, certain };
     try {
       const signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
@@ -131,28 +150,17 @@ export function createCoverage(deps: CoverageDeps) {
         log({ ...base, level: "info", msg: "opted-in region is watched", region });
         return;
       }
-      await publish(() => regionNotice(change, concerned, now(), sqsMessageId));
+      const key = { accountId: change.accountId, stack: `region-${region ?? "unknown"}`, now: now() };
+      await tellOnce(key, tokenOf(change, sqsMessageId), () =>
+        regionNotice(change, concerned, now(), sqsMessageId),
+      );
       return;
     }
     const parentIds = [change.parentId, change.previousParentId].filter((p): p is string => !!p);
     const concerned = stacksFor({ accountId: change.accountId, parentIds }, deps.stacks);
-    // Stable for every delivery of this event: a retry recognises its own claims.
-    const claimToken =
-      change.envelopeId ?? change.eventId ?? sqsMessageId ?? `${change.eventName}:${change.time}`;
+    const claimToken = tokenOf(change, sqsMessageId);
     const actions: StackAction[] = [];
     for (const c of concerned) actions.push(await act(change, c.stack, c.certain, claimToken));
-    if (concerned.length === 0 && deps.claims) {
-      // Nothing to start: still tell people once, not once per event.
-      const claim = await deps.claims.claim(
-        { accountId: change.accountId, stack: "-", now: now() },
-        claimToken,
-      );
-      if (claim.status === "taken") return;
-    }
-    if (actions.length > 0 && actions.every((a) => a.alreadyStarted)) {
-      log({ ...base, level: "info", msg: "already handled within the window; no second notice" });
-      return;
-    }
     const context = {
       change,
       actions,
@@ -160,7 +168,11 @@ export function createCoverage(deps: CoverageDeps) {
       now: now(),
       ...(sqsMessageId ? { sqsMessageId } : {}),
     };
-    await publish(() => (DEPARTURES.includes(change.kind) ? departedNotice(context) : joinedNotice(context)));
+    // One notice per account and window, whichever of its events gets here first (one new account
+    // makes CreateAccountResult and AccountJoinedOrganization, often in one batch).
+    await tellOnce({ accountId: change.accountId, stack: "notice", now: now() }, claimToken, () =>
+      DEPARTURES.includes(change.kind) ? departedNotice(context) : joinedNotice(context),
+    );
   }
 
   async function onFollowUp(f: FollowUp, sqsMessageId?: string): Promise<void> {

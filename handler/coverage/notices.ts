@@ -116,7 +116,8 @@ export function manualSteps(stacks: string[]): string[] {
 
 function stackLine(a: StackAction, trigger: TriggerKind): string {
   const maybe = a.certain ? "" : " (may select it: its OU could not be ruled out)";
-  if (a.alreadyStarted) return `${a.stack}${maybe}: update already started for this account within the hour`;
+  if (a.alreadyStarted)
+    return `${a.stack}${maybe}: update already started for this account within the hour${a.started?.id ? ` (deployment ${a.started.id})` : ""}`;
   if (a.started?.id) return `${a.stack}${maybe}: deployment ${a.started.id} started`;
   if (a.started) return `${a.stack}${maybe}: ${trigger} run requested`;
   return `${a.stack}${maybe}: not started (trigger none)`;
