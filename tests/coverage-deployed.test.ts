@@ -17,8 +17,6 @@ import { runExampleHub } from "../testkit/program";
 const DIR = path.join(__dirname, "fixtures", "lifecycle");
 const load = (f: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(DIR, f), "utf8"));
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:root-activity-hub-alerts-abc1234";
-const QUEUE_URL =
-  "https://sqs.us-east-1.amazonaws.com/222222222222/root-activity-hub-lifecycle-events-abc1234";
 const SECRET_ARN =
   "arn:aws:secretsmanager:us-east-1:222222222222:secret:root-activity-monitor/pulumi-token-AbCdEf";
 const TOKEN = "pul-0123456789abcdef0123456789abcdef01234567";
