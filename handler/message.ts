@@ -29,7 +29,7 @@ import {
 import type { RootEventFacts } from "./classify";
 import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
 import type { SeverityVerdict } from "./severity";
-import { buildTamperAlert } from "./tamperAlert";
+import { tamperDoc, tamperRows, tamperSubject } from "./tamperAlert";
 import { block, capBytes, oneLine } from "./text";
 
 export * from "./alertModel";
@@ -112,12 +112,17 @@ export function buildAlert(
   sqsMessageId?: string,
   ctx: AlertContext = {},
 ): Alert {
-  if (f.tamper) return buildTamperAlert(f, f.tamper, verdict, name, now, caps, sqsMessageId, ctx);
   const sev = verdict.severity.toUpperCase();
   const assume = f.access === "assume-root";
+  // A change to the monitor itself (root's or anyone's) is one alert, told as tamper.
+  const t = f.tamper;
   const subject = buildSubject(
     verdict.severity,
-    assume ? `AssumeRoot ${f.taskPolicy ?? ""} into ${f.targetAccount ?? "unknown"}` : `Root ${f.eventName}`,
+    t
+      ? tamperSubject(f, t)
+      : assume
+        ? `AssumeRoot ${f.taskPolicy ?? ""} into ${f.targetAccount ?? "unknown"}`
+        : `Root ${f.eventName}`,
     f.accountId,
     name.ok ? name.name : undefined,
   );
@@ -138,6 +143,7 @@ export function buildAlert(
       `${oneLine(f.eventName, 300)} (${field(f.eventSource, caps.field, "event source not recorded")})`,
     ],
     ["Result", result],
+    ...(t ? tamperRows(f, t, caps.field) : []),
     ["Read-only", f.readOnly === undefined ? "not recorded" : f.readOnly ? "yes" : "no"],
     ["How", howLine(f, caps.field)],
   ];
@@ -165,7 +171,13 @@ export function buildAlert(
     ["CloudTrail console", link ?? "link not available (region or event ID missing or not valid)"],
     ["Severity", `${sev}: ${oneLine(verdict.reason, caps.field)}`],
   );
-  const parts = [`ROOT USER ACTIVITY (${sev})`, "", lines(rows), "", `WHAT TO DO NOW: ${verdict.advice}`];
+  const parts = [
+    `${t ? "MONITOR TAMPERING" : "ROOT USER ACTIVITY"} (${sev})`,
+    "",
+    lines(rows),
+    "",
+    `WHAT TO DO NOW: ${verdict.advice}`,
+  ];
   const params =
     f.requestParameters !== undefined && f.requestParameters !== null
       ? block(safeJson(f.requestParameters), caps.requestParameters)
@@ -196,12 +208,16 @@ export function buildAlert(
       accessKeyId: docValue(f.accessKeyId, 200),
       requestParameters: params ?? null,
     },
-    access: {
-      type: rootAccessOf(f, ctx),
-      by: docValue(by, caps.field),
-      taskPolicy: docValue(task, caps.field),
-      targetAccountId: docValue(f.targetAccount, 100),
-    },
+    ...(t ? { tamper: tamperDoc(t) } : {}),
+    access:
+      t && !t.byRoot
+        ? null
+        : {
+            type: rootAccessOf(f, ctx),
+            by: docValue(by, caps.field),
+            taskPolicy: docValue(task, caps.field),
+            targetAccountId: docValue(f.targetAccount, 100),
+          },
     reason: oneLine(verdict.reason, caps.field),
     advice: verdict.advice,
     cloudTrailUrl: link ?? null,
@@ -212,6 +228,7 @@ export function buildAlert(
   const facts: [string, string][] = [
     ["Account", account],
     ["Result", result],
+    ...(t ? tamperRows(f, t, 200) : []),
   ];
   if (access) facts.push(["Access", access]);
   if (target) facts.push(["Target account", target]);
@@ -237,7 +254,9 @@ export function buildAlert(
       ...(link ? { link } : {}),
     },
     attributes: attributesOf("alert", verdict.severity, f.accountId, name, f.eventName, f.region, {
-      rootAccess: rootAccessOf(f, ctx),
+      tamper: t?.outcome,
+      // Only root's own tamper carries rootAccess: an administrator's is no root access.
+      rootAccess: !t || t.byRoot ? rootAccessOf(f, ctx) : undefined,
       taskPolicy: task,
       assumedBy: by,
     }),

@@ -119,8 +119,10 @@ describe("tamper alerts from the deployed notifier", () => {
       "AWSReservedSSO_AdministratorAccess",
       ev.detail.sourceIPAddress,
       "eu-west-1",
+      "Guard:",
       "did NOT stop it",
       "may no longer be watched",
+      "pulumi up",
     ])
       expect(p?.email).toContain(fact);
     expect(p?.doc.tamper).toEqual({
