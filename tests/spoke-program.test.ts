@@ -56,6 +56,9 @@ const trustPolicyText = (accountId: string): string =>
     Condition: { StringEquals: { "aws:SourceAccount": accountId } },
   });
 
+/** The forwarding rules, without the lifecycle rules (tests/spoke-lifecycle.test.ts). */
+const forwardRules = (run: ProgramRun) =>
+  ofType(run, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.startsWith("forward-"));
 const coveredIds = (run: ProgramRun): string[] =>
   (run.outputs?.coverage as { id: string }[]).map((c) => c.id);
 
@@ -82,7 +85,7 @@ describe("spoke stack over the whole organization", () => {
     expect(coveredIds(run)).toContain(MANAGEMENT_ACCOUNT_ID);
     expect(coveredIds(run)).toContain(HUB_ACCOUNT_ID);
     for (const id of [MANAGEMENT_ACCOUNT_ID, HUB_ACCOUNT_ID]) {
-      const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.includes(id));
+      const rules = forwardRules(run).filter((r) => r.name.includes(id));
       expect(rules.map((r) => r.inputs.region).sort()).toEqual([...REGIONS].sort());
     }
   });
@@ -91,12 +94,15 @@ describe("spoke stack over the whole organization", () => {
     const n = DEFAULT_ACTIVE_ACCOUNT_IDS.length;
     expect(ofType(run, "pulumi:providers:aws")).toHaveLength(n - 1);
     expect(ofType(run, "aws:iam/role:Role")).toHaveLength(n);
-    expect(ofType(run, "aws:cloudwatch/eventRule:EventRule")).toHaveLength(n * REGIONS.length);
-    expect(ofType(run, "aws:cloudwatch/eventTarget:EventTarget")).toHaveLength(n * REGIONS.length);
+    // Forwarding rules per account and region, and one lifecycle rule per account (us-east-1).
+    expect(forwardRules(run)).toHaveLength(n * REGIONS.length);
+    expect(ofType(run, "aws:cloudwatch/eventRule:EventRule")).toHaveLength(n * REGIONS.length + n);
+    expect(ofType(run, "aws:cloudwatch/eventTarget:EventTarget")).toHaveLength(n * REGIONS.length + n);
     expect(run.outputs?.counts).toEqual({
       accounts: n,
       regions: REGIONS.length,
       rules: n * REGIONS.length,
+      lifecycleRules: n,
       skipped: expect.any(Number),
       otherShards: 0,
     });
@@ -118,7 +124,8 @@ describe("spoke stack over the whole organization", () => {
     }
     expect(providers.map((p) => p.name)).not.toContain(`account-${MANAGEMENT_ACCOUNT_ID}`);
     const callerResources = run.resources.filter((r) => r.name.includes(MANAGEMENT_ACCOUNT_ID));
-    expect(callerResources).toHaveLength(1 + 2 * REGIONS.length);
+    // Its role, a rule and target per region, and its lifecycle rule and target.
+    expect(callerResources).toHaveLength(1 + 2 * REGIONS.length + 2);
     for (const r of callerResources) expect(r.provider ?? "").not.toMatch(/account-/);
     // Every other account's resources go through that account's provider.
     for (const r of run.resources.filter((x) => /forward(er)?-\d{12}/.test(x.name))) {
@@ -267,7 +274,7 @@ describe("spoke selection semantics", () => {
     });
     expect(run.error).toBeUndefined();
     expect(ofType(run, "pulumi:pulumi:StackReference")).toHaveLength(0);
-    const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
+    const rules = forwardRules(run);
     expect(rules).toHaveLength(REGIONS.length);
     for (const r of rules) expect(r.inputs.state).toBe("ENABLED");
     expect(ofType(run, "aws:cloudwatch/eventTarget:EventTarget")[0]?.inputs.arn).toBe(HUB_BUS_ARN);
@@ -279,7 +286,7 @@ describe("spoke selection semantics", () => {
   it("watches the 17 default regions when regions is unset", async () => {
     const run = await spoke({ regions: null, accounts: { include: ["555555555501"] } });
     expect(run.error).toBeUndefined();
-    const regions = ofType(run, "aws:cloudwatch/eventRule:EventRule").map((r) => r.inputs.region);
+    const regions = forwardRules(run).map((r) => r.inputs.region);
     expect(regions).toHaveLength(17);
     expect(regions).toContain("us-east-1");
   });
