@@ -1,12 +1,13 @@
 // Every GitHub Actions workflow, Pulumi Deployments settings file and ESC example must parse and
 // have the documented shape, strictly: an unknown key is an error, so a typo (deployComits, run-on)
 // fails here instead of being silently ignored by the tool that reads the file.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
+import { projectFile } from "../common/configKeys";
 import { loadStackConfig } from "../scripts/shared/stackConfig";
 import { spokeStackNames, stackNames } from "../scripts/shared/stackFiles";
 
@@ -295,6 +296,10 @@ describe("Pulumi Deployments settings files", () => {
           expect(matches(f), f).toBe(true);
         }
         expect(matches(spoke ? "Pulumi.spoke-1of8.yaml" : "Pulumi.hub.yaml")).toBe(true);
+        // The hub's coverage function embeds the spoke stacks' selections and their shard hash.
+        if (!spoke)
+          for (const f of ["Pulumi.spoke-1of8.yaml", "spoke/config.ts", "spoke/shard.ts"])
+            expect(matches(f), f).toBe(true);
         // Settings files are pushed with `pulumi deployment settings push`, not deployed.
         expect(matches(spoke ? "Pulumi.spoke-1of8.deploy.yaml" : "Pulumi.hub.deploy.yaml")).toBe(false);
         // ... and not docs, tests or the other role's code.
@@ -459,7 +464,23 @@ const WORKFLOW: Shape = obj(
     on: obj({
       pull_request: oneOf(nil, TRIGGER_FILTERS),
       push: oneOf(nil, TRIGGER_FILTERS),
-      workflow_dispatch: oneOf(nil, map(oneOf(nil, map(scalar)))),
+      workflow_dispatch: oneOf(
+        nil,
+        obj({
+          inputs: map(
+            obj(
+              {
+                description: str(),
+                required: bool,
+                type: str(/^(string|boolean|number|choice|environment)$/),
+                default: scalar,
+                options: list(str()),
+              },
+              ["description", "type"],
+            ),
+          ),
+        }),
+      ),
       schedule: list(obj({ cron: str() }, ["cron"])),
     }),
     permissions: PERMISSIONS,
@@ -763,6 +784,76 @@ describe("GitHub Actions workflows", () => {
         /Pulumi\.mystery\.yaml: set root-activity-monitor:role to hub or spoke/,
       );
     });
+  });
+});
+
+describe("spoke-up.yml (coverageTrigger github-actions)", () => {
+  const doc = yamlOf(`${WORKFLOW_DIR}/spoke-up.yml`);
+  const steps: any[] = doc.jobs.up.steps;
+  const step = (action: string) => steps.find((s) => actionOf(s) === action);
+
+  it("is what the coverage function dispatches by default: workflow_dispatch with the stack as its input", () => {
+    expect(WORKFLOWS).toContain("spoke-up.yml");
+    expect(projectFile().config.githubWorkflow?.default).toBe("spoke-up.yml");
+    expect(Object.keys(doc.on)).toEqual(["workflow_dispatch"]);
+    expect(doc.on.workflow_dispatch.inputs).toEqual({
+      stack: expect.objectContaining({ required: true, type: "string" }),
+    });
+  });
+
+  it("runs pulumi up of that stack only, one run per stack at a time, with OIDC credentials", () => {
+    expect(doc.concurrency).toEqual({ group: "spoke-up-${{ inputs.stack }}", "cancel-in-progress": false });
+    expect(doc.jobs.up.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(step("aws-actions/configure-aws-credentials")?.with).toMatchObject({
+      "role-to-assume": "${{ vars.AWS_SPOKE_DEPLOY_ROLE_ARN }}",
+      "aws-region": "${{ steps.stack.outputs.region }}",
+    });
+    const up = step("pulumi/actions");
+    expect(up?.with.command).toBe("up");
+    expect(up?.with["stack-name"]).toContain("inputs.stack");
+    expect(up?.env).toMatchObject({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+    // Credentials and install come before the update; the stack is checked before anything.
+    const order = steps.map((s) => s.id ?? actionOf(s) ?? s.name);
+    expect(order.indexOf("stack")).toBeLessThan(order.indexOf("aws-actions/configure-aws-credentials"));
+    expect(order.indexOf("aws-actions/configure-aws-credentials")).toBeLessThan(
+      order.indexOf("pulumi/actions"),
+    );
+  });
+
+  it("never pastes the input into a script, and refuses anything but a committed spoke stack", () => {
+    for (const s of steps) if (s.run) expect(s.run).not.toContain("${{");
+    const check = steps.find((s) => s.id === "stack");
+    expect(check.env).toEqual({ STACK: "${{ inputs.stack }}" });
+    const run = (stack: string, files: Record<string, string>): { status: number; out: string } => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ram-spoke-up-"));
+      tmpDirs.push(dir);
+      for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
+      const output = path.join(dir, "github-output");
+      const r = spawnSync("bash", ["-c", check.run], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", STACK: stack, GITHUB_OUTPUT: output },
+        encoding: "utf8",
+      });
+      return {
+        status: r.status ?? -1,
+        out: fs.existsSync(output) ? fs.readFileSync(output, "utf8") : r.stdout,
+      };
+    };
+    const spoke = 'config:\n  root-activity-monitor:role: "spoke"\n  aws:region: eu-west-1\n';
+    expect(run("spoke-1of2", { "Pulumi.spoke-1of2.yaml": spoke })).toEqual({
+      status: 0,
+      out: "region=eu-west-1\n",
+    });
+    expect(
+      run("spoke-1of2", { "Pulumi.spoke-1of2.yaml": "config:\n  root-activity-monitor:role: spoke\n" }),
+    ).toEqual({
+      status: 0,
+      out: "region=us-east-1\n",
+    });
+    expect(run("hub", { "Pulumi.hub.yaml": read("Pulumi.hub.yaml") }).status).toBe(1);
+    expect(run("spoke-9of9", {}).status).toBe(1);
+    expect(run("x; rm -rf /", {}).status).toBe(1);
+    expect(run("../Pulumi", {}).status).toBe(1);
   });
 });
 
