@@ -168,8 +168,25 @@ async function measureFirstPublish(code: string, events: number) {
   });
 }
 
-/** The notifier before issue 15 §1 (state calls in sequence): the parent of the commit redesigning it. */
-export const PREVIOUS_NOTIFIER_COMMIT = "99804dba332b279bab470976481752c7e6ca5eb2";
+/** The notifier before issue 21 (conditional writes without a delivery token): the last commit before it. */
+export const PREVIOUS_NOTIFIER_COMMIT = "c4383cf";
+
+/**
+ * The notifier with the AWS SDK bundled in (issue 21 §5): esbuild over the SDK's ES modules, minified,
+ * each client still loaded on its first use, as `__index.js` itself. The product keeps the SDK
+ * external (the Lambda runtime's): this variant is measured beside it to show what bundling buys.
+ */
+export function bundledSdkCode(): string {
+  const options = {
+    ...notifierBuildOptions(),
+    format: "cjs" as const,
+    external: [],
+    mainFields: ["module", "main"],
+  };
+  const file = buildSync(options).outputFiles[0];
+  if (!file) throw new Error("esbuild produced no bundle with the SDK");
+  return file.text;
+}
 
 /** The `__index.js` the hub program built at `rev`: its tree from `git archive` runs its own program. */
 export async function previousArchiveCode(rev: string = PREVIOUS_NOTIFIER_COMMIT): Promise<string> {
@@ -178,7 +195,9 @@ export async function previousArchiveCode(rev: string = PREVIOUS_NOTIFIER_COMMIT
     const tar = execFileSync("git", ["-C", REPO, "archive", "--format=tar", rev], { maxBuffer: 1 << 30 });
     execFileSync("tar", ["-x", "-C", dir], { input: tar });
     fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const program = path.join(dir, "tests", "support", "program.ts");
+    // The test kit's home moved (tests/support, then testkit): take the one that revision has.
+    const homes = [path.join(dir, "testkit", "program.ts"), path.join(dir, "tests", "support", "program.ts")];
+    const program = homes.find((p) => fs.existsSync(p)) ?? (homes[0] as string);
     return (await (require(program) as { runExampleHub: typeof runExampleHub }).runExampleHub()).code;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -195,13 +214,14 @@ function pooled<T>(rounds: T[]): T {
   return Object.fromEntries(Object.keys(first).map((k) => [k, pooled(at(k))])) as T;
 }
 
-/** The previous design and the current one, interleaved in rounds so that noise lands on both. */
+/** The previous design, the current one and the current one with the SDK bundled, interleaved in
+ * rounds so that noise lands on all three. */
 export async function compareDesigns(
   currentCode: string,
   opts: { coldRuns: number; warmEvents: number; previousCommit?: string; rounds?: number },
 ) {
   const { coldRuns, warmEvents, previousCommit = PREVIOUS_NOTIFIER_COMMIT, rounds = 4 } = opts;
-  const codes = [await previousArchiveCode(previousCommit), currentCode];
+  const codes = [await previousArchiveCode(previousCommit), currentCode, bundledSdkCode()];
   const per = (n: number) => Math.max(1, Math.round(n / rounds));
   const measure = async (code: string) => ({
     coldWithState: await measureColdStart(code, per(coldRuns), { stateTable: true }),
@@ -211,13 +231,19 @@ export async function compareDesigns(
   const runs = codes.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
   for (let i = 0; i < rounds; i++)
     for (const [k, code] of codes.entries()) runs[k]?.push(await measure(code));
-  const [previous, current] = runs.map((design) => {
+  const [previous, current, bundledSdk] = runs.map((design) => {
     const { coldWithState, warmWithState, firstPublish } = pooled(design);
     firstPublish.dynamoCallsPerEvent /= rounds;
     // Each round has one warm-up event besides its `events`.
     const dynamoCallsPerEvent = warmWithState.dynamoCalls / (warmWithState.events + rounds);
     return { dynamoCallsPerEvent, firstPublish, coldWithState, warmWithState };
   });
-  if (!previous || !current) throw new Error("no designs measured");
-  return { previousCommit, previous, current };
+  if (!previous || !current || !bundledSdk) throw new Error("no designs measured");
+  return {
+    previousCommit,
+    previous,
+    current,
+    bundledSdk,
+    bundledSdkBytes: Buffer.byteLength(codes[2] ?? ""),
+  };
 }
