@@ -20,36 +20,38 @@ const NAME_FIELDS: Record<string, "rule" | "role"> = { name: "rule", rule: "rule
 /** A refusal: AccessDenied (IAM, SCPs) or AccessDeniedException (EventBridge). */
 export const ACCESS_DENIED_PREFIX = "AccessDenied";
 
+/** Who a spoke rule leaves out: one ARN, or every ARN with a prefix (EventBridge `anything-but`). */
+export type Deployer = string | { prefix: string };
+
 /**
  * The deploy role's own session in a member account: the spoke assumes `memberRoleName` with this
  * session name, so its changes are left out. A person using the same role under another session
- * name is not (the guard lets the role through, so the alert is all there is).
+ * name is not (the guard lets the role through, so the alert is all there is). An exact ARN, not a
+ * wildcard: EventBridge allows only 30 rules with wildcards per bus.
  */
-export function deploySessionArnPattern(partition: string, memberRoleName: string): string {
-  return `arn:${partition}:sts::*:assumed-role/${memberRoleName}/${DEPLOY_SESSION_NAME}`;
+export function deploySessionArn(partition: string, accountId: string, memberRoleName: string): string {
+  return `arn:${partition}:sts::${accountId}:assumed-role/${memberRoleName}/${DEPLOY_SESSION_NAME}`;
 }
 
 /**
  * The stack's own identity, in the account whose credentials run it (reached without the member
  * role): any session of its role, or the IAM user itself. Root is never left out.
  */
-export function callerArnPattern(callerArn: string | undefined): string | undefined {
+export function callerDeployer(callerArn: string | undefined): Deployer | undefined {
   const m = /^(arn:[a-z-]+:sts::\d{12}:assumed-role\/[^/]+\/)[^/]+$/.exec(callerArn ?? "");
-  if (m) return `${m[1]}*`;
+  if (m) return { prefix: m[1] as string };
   return callerArn && /:user\//.test(callerArn) ? callerArn : undefined;
 }
 
 /**
  * The tamper branch: a write call (`readOnly` false) of EventBridge or IAM that names the monitor's
- * rule or role. `exceptPrincipal` (an EventBridge wildcard on `userIdentity.arn`) leaves the
- * deployer out; the spoke rules pass it, the hub rule does not (the spokes already left it out, and
- * the hub does not know the member role). Every outcome is matched, refused calls included: a
- * refusal by the guard is exactly the attempt to see.
+ * rule or role. `deployer` (matched against `userIdentity.arn`) is left out; the spoke rules pass it,
+ * the hub rule does not (the spokes already left it out, and the hub does not know the member
+ * role). Every outcome is matched, refused calls included: a refusal by the guard is exactly the
+ * attempt to see.
  */
-export function tamperBranches(exceptPrincipal?: string): Record<string, unknown>[] {
-  const who = exceptPrincipal
-    ? { userIdentity: { arn: [{ "anything-but": { wildcard: exceptPrincipal } }] } }
-    : {};
+export function tamperBranches(deployer?: Deployer): Record<string, unknown>[] {
+  const who = deployer ? { userIdentity: { arn: [{ "anything-but": deployer }] } } : {};
   const ours = [{ prefix: MONITOR_PREFIX }];
   return [
     fromAws([ROOT_DETAIL_TYPES[0] as string], {
@@ -62,12 +64,9 @@ export function tamperBranches(exceptPrincipal?: string): Record<string, unknown
 }
 
 /** `pattern` (an `$or` pattern, like rootEventPattern()) with the tamper branches added. */
-export function withTamper(
-  pattern: Record<string, unknown>,
-  exceptPrincipal?: string,
-): Record<string, unknown> {
+export function withTamper(pattern: Record<string, unknown>, deployer?: Deployer): Record<string, unknown> {
   const or = Array.isArray(pattern.$or) ? (pattern.$or as unknown[]) : [];
-  return { ...pattern, $or: [...or, ...tamperBranches(exceptPrincipal)] };
+  return { ...pattern, $or: [...or, ...tamperBranches(deployer)] };
 }
 
 export type TamperTarget = { kind: "rule" | "role"; name: string };

@@ -3,7 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rootEventPattern, rootRuleState, type RuleState } from "../handler/rootEvent";
-import { callerArnPattern, deploySessionArnPattern, withTamper } from "../handler/tamperEvent";
+import { callerDeployer, deploySessionArn, withTamper } from "../handler/tamperEvent";
 import { partitionOf, roleArn } from "../common/awsNames";
 import { addLifecycleRules } from "./lifecycleRules";
 import { DEPLOY_SESSION_NAME, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";
@@ -83,8 +83,8 @@ function nextTurn<T>(value: T): Promise<T> {
 /** What every account's resources share. */
 interface Shared {
   args: SpokeArgs;
-  /** Member accounts' pattern, and the caller's own (its tamper branches leave the caller out). */
-  pattern: string;
+  partition: string;
+  /** The caller's own account's pattern: its tamper branch leaves the caller out. */
   callerPattern: string;
   state: RuleState;
   forwardPolicy: pulumi.Input<string>;
@@ -121,13 +121,8 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
     const spoke = new RootActivitySpoke(name, opts);
     const shared: Shared = {
       args,
-      pattern: JSON.stringify(
-        withTamper(
-          rootEventPattern(),
-          deploySessionArnPattern(partitionOf(args.providerRegion), args.memberRoleName),
-        ),
-      ),
-      callerPattern: JSON.stringify(withTamper(rootEventPattern(), callerArnPattern(args.callerArn))),
+      partition: partitionOf(args.providerRegion),
+      callerPattern: JSON.stringify(withTamper(rootEventPattern(), callerDeployer(args.callerArn))),
       state: rootRuleState(args.includeReadOnlyEvents),
       // Only the hub bus, only PutEvents: the one thing forwarding needs. One document for all roles.
       forwardPolicy: policyJson([
@@ -177,6 +172,12 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
             { parent: this },
           );
     const inAccount: pulumi.CustomResourceOptions = { parent: this, provider };
+    // Each member's rule leaves out exactly its own deploy session (an exact ARN, no wildcard).
+    const pattern = provider
+      ? JSON.stringify(
+          withTamper(rootEventPattern(), deploySessionArn(shared.partition, account.id, args.memberRoleName)),
+        )
+      : shared.callerPattern;
 
     // Fixed names the guard can name (common/monitorNames.ts). Renaming from the old auto-names
     // replaces create-before-delete: the new names differ, so both exist until the new target is in.
@@ -199,7 +200,7 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
           name: FORWARD_RULE_NAME,
           description:
             "root-activity-monitor: forward root-user activity, and changes to this monitor, to the hub bus",
-          eventPattern: provider ? shared.pattern : shared.callerPattern,
+          eventPattern: pattern,
           state: shared.state,
         },
         inAccount,

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { rootEventPattern } from "../handler/rootEvent";
-import { deploySessionArnPattern, withTamper } from "../handler/tamperEvent";
+import { deploySessionArn, withTamper } from "../handler/tamperEvent";
 import { matchesPattern } from "../testkit/eventPattern";
 import { fakeAwsEnv, startFakeAws, type FakeAws } from "../testkit/fakeAws";
 import { createSandbox, sqsBatch, type Sandbox } from "../testkit/lambdaSandbox";
@@ -68,7 +68,7 @@ beforeAll(async () => {
   // A member account's rule, as the spoke program builds it (tests/spoke-program.test.ts checks that).
   spokePattern = withTamper(
     rootEventPattern(),
-    deploySessionArnPattern("aws", "OrganizationAccountAccessRole"),
+    deploySessionArn("aws", "111122223333", "OrganizationAccountAccessRole"),
   );
   fake = await startFakeAws();
 });

@@ -2,7 +2,7 @@
 // organization of ~30 accounts in nested OUs served over several pages by a local endpoint.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rootEventPattern } from "../handler/rootEvent";
-import { callerArnPattern, deploySessionArnPattern, withTamper } from "../handler/tamperEvent";
+import { callerDeployer, deploySessionArn, withTamper } from "../handler/tamperEvent";
 import { guardPolicyText } from "../common/guardPolicy";
 import { FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";
 import {
@@ -136,19 +136,21 @@ describe("spoke stack over the whole organization", () => {
 
   it("forwards root and tamper events with the shared patterns to the hub bus, with a role and retries", () => {
     const rules = ofType(run, "aws:cloudwatch/eventRule:EventRule");
-    const member = withTamper(
-      rootEventPattern(),
-      deploySessionArnPattern("aws", "OrganizationAccountAccessRole"),
+    // Each member's rule leaves out its own deploy session, exactly.
+    const member = (id: string) =>
+      withTamper(rootEventPattern(), deploySessionArn("aws", id, "OrganizationAccountAccessRole"));
+    expect(JSON.stringify(member("444444444401"))).toContain(
+      '{"anything-but":"arn:aws:sts::444444444401:assumed-role/OrganizationAccountAccessRole/root-activity-monitor"}',
     );
     // The caller's own account leaves the caller out instead (the fake caller is an IAM user).
     const caller = withTamper(
       rootEventPattern(),
-      callerArnPattern(`arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:user/admin`),
+      callerDeployer(`arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:user/admin`),
     );
     expect(JSON.stringify(caller)).toContain(`user/admin`);
     for (const rule of rules.filter((r) => r.inputs.name === FORWARD_RULE_NAME)) {
-      const own = rule.name.includes(MANAGEMENT_ACCOUNT_ID);
-      expect(parseJson(rule.inputs.eventPattern)).toEqual(own ? caller : member);
+      const id = /forward-(\d{12})-/.exec(rule.name)?.[1] as string;
+      expect(parseJson(rule.inputs.eventPattern)).toEqual(id === MANAGEMENT_ACCOUNT_ID ? caller : member(id));
       expect(rule.inputs.name).toBe(FORWARD_RULE_NAME);
       expect(rule.inputs.state).toBe("ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS");
       expect(REGIONS).toContain(rule.inputs.region);

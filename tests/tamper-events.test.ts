@@ -6,12 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decide } from "../handler/classify";
 import { rootEventPattern } from "../handler/rootEvent";
-import {
-  callerArnPattern,
-  deploySessionArnPattern,
-  tamperBranches,
-  withTamper,
-} from "../handler/tamperEvent";
+import { callerDeployer, deploySessionArn, tamperBranches, withTamper } from "../handler/tamperEvent";
 import { matchesPattern } from "../testkit/eventPattern";
 import { readSubscriptions } from "../hub/subscriptions";
 
@@ -21,7 +16,7 @@ const load = (file: string): Record<string, any> =>
 
 const MEMBER_PATTERN = withTamper(
   rootEventPattern(),
-  deploySessionArnPattern("aws", "OrganizationAccountAccessRole"),
+  deploySessionArn("aws", "111122223333", "OrganizationAccountAccessRole"),
 );
 const HUB_PATTERN = withTamper(rootEventPattern());
 
@@ -72,15 +67,15 @@ describe("tamper events through the real patterns", () => {
 
   it("in the account that runs the stack, its own role is left out, and a member's deploy role is not", () => {
     const callerArn = "arn:aws:sts::111122223333:assumed-role/PulumiDeploy/ci-run-42";
-    const callerPattern = withTamper(rootEventPattern(), callerArnPattern(callerArn));
+    const callerPattern = withTamper(rootEventPattern(), callerDeployer(callerArn));
     const byCaller = load("admin-putrule");
     byCaller.detail.userIdentity.arn = "arn:aws:sts::111122223333:assumed-role/PulumiDeploy/ci-run-43";
     expect(matchesPattern(callerPattern, byCaller)).toBe(false);
     expect(matchesPattern(callerPattern, load("admin-putrule"))).toBe(true);
     expect(matchesPattern(callerPattern, load("deploy-putrule"))).toBe(true);
     // Root is never left out, an IAM user only as itself.
-    expect(callerArnPattern("arn:aws:iam::111122223333:root")).toBeUndefined();
-    expect(callerArnPattern("arn:aws:iam::111122223333:user/deployer")).toBe(
+    expect(callerDeployer("arn:aws:iam::111122223333:root")).toBeUndefined();
+    expect(callerDeployer("arn:aws:iam::111122223333:user/deployer")).toBe(
       "arn:aws:iam::111122223333:user/deployer",
     );
   });
@@ -93,11 +88,14 @@ describe("tamper events through the real patterns", () => {
   });
 
   it("keeps the rules' patterns under EventBridge's default pattern size (2,048 characters)", () => {
-    const longest = withTamper(rootEventPattern(), deploySessionArnPattern("aws-us-gov", "r".repeat(64)));
+    const longest = withTamper(
+      rootEventPattern(),
+      deploySessionArn("aws-us-gov", "111122223333", "r".repeat(64)),
+    );
     expect(JSON.stringify(longest).length).toBeLessThan(1_300);
     // The tamper branch itself: what it adds to every rule.
     expect(
-      JSON.stringify(tamperBranches(deploySessionArnPattern("aws", "r".repeat(64)))).length,
+      JSON.stringify(tamperBranches(deploySessionArn("aws", "111122223333", "r".repeat(64)))).length,
     ).toBeLessThan(600);
   });
 
