@@ -60,6 +60,10 @@ export interface RunOptions {
   program?: string;
   /** Record URNs and aliases as the engine computes them (run.engineUrns). */
   engineUrns?: boolean;
+  /** Run as `pulumi preview` does (pulumi.runtime.isDryRun() is true); default: as `pulumi up`. */
+  preview?: boolean;
+  /** Stands for every secret of a real stack file, which the harness cannot decrypt. */
+  secretStandIn?: string;
 }
 
 /**
@@ -122,6 +126,8 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
       lightweight: opts.lightweight,
       program: opts.program,
       engineUrns: opts.engineUrns,
+      preview: opts.preview,
+      secretStandIn: opts.secretStandIn,
     },
     { env: opts.env, timeoutMs: opts.timeoutMs },
   );

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyProjectConfig, loadProject, loadStackFile, type ResolvedConfig } from "../common/cliConfig";
 import { runChild, writeChildResult } from "./childResult";
 import type { EngineUrn, RecordedResource } from "./program";
-import { testDecrypt } from "./stackFile";
+import { isTestCiphertext, testDecrypt } from "./stackFile";
 
 interface ChildInput {
   /** The stack file to read, as `pulumi preview --stack <stack>` reads Pulumi.<stack>.yaml. */
@@ -20,6 +20,10 @@ interface ChildInput {
   program?: string;
   /** Record each resource's URN and aliases as the engine computes them (see EngineUrn). */
   engineUrns?: boolean;
+  /** Run as `pulumi preview` does (pulumi.runtime.isDryRun() is true); default: as `pulumi up`. */
+  preview?: boolean;
+  /** The value of every secret this harness cannot decrypt (a real stack's), instead of failing. */
+  secretStandIn?: string;
 }
 
 const input = JSON.parse(process.env.PROGRAM_CHILD_INPUT ?? "{}") as ChildInput;
@@ -29,7 +33,10 @@ const PROJECT = "root-activity-monitor";
 /** What the CLI hands the program: Pulumi.yaml and the stack file through the CLI's own rules. */
 function loadConfig(): ResolvedConfig {
   const project = loadProject(path.join(repo, "Pulumi.yaml"));
-  return applyProjectConfig(input.stack, project, loadStackFile(input.stackFile), testDecrypt);
+  const standIn = input.secretStandIn;
+  const decrypt =
+    standIn === undefined ? testDecrypt : (c: string) => (isTestCiphertext(c) ? testDecrypt(c) : standIn);
+  return applyProjectConfig(input.stack, project, loadStackFile(input.stackFile), decrypt);
 }
 
 const resources: RecordedResource[] = [];
@@ -211,7 +218,7 @@ async function main(): Promise<void> {
     },
     PROJECT,
     input.stack,
-    false,
+    input.preview === true,
   );
 
   const result: Record<string, unknown> = {};

@@ -19,6 +19,7 @@ export function runScript(
   script: string,
   args: string[],
   env: Record<string, string>,
+  timeoutMs = 60_000,
 ): Promise<ScriptResult> {
   return new Promise((resolve) => {
     execFile(
@@ -27,7 +28,7 @@ export function runScript(
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-        timeout: 60_000,
+        timeout: timeoutMs,
       },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;

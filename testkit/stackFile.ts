@@ -14,6 +14,10 @@ export function testCiphertext(plaintext: string): string {
   return TEST_CIPHER + Buffer.from(plaintext, "utf8").toString("base64");
 }
 
+export function isTestCiphertext(ciphertext: string): boolean {
+  return ciphertext.startsWith(TEST_CIPHER);
+}
+
 /** The harness's decrypter: it opens only its own ciphertext, as a stack opens only its own. */
 export function testDecrypt(ciphertext: string): string {
   if (!ciphertext.startsWith(TEST_CIPHER)) {
