@@ -14,10 +14,13 @@ describe("README", () => {
     expect(readme).toContain("Subject: [CRITICAL] Root CreateAccessKey in prod-payments (493859302102)");
   });
 
-  it("starts with the install and test commands that CI runs", () => {
+  it("starts with the install and test commands that CI runs, then the offline plan of a shipped stack", () => {
     const firstBlock = /```sh\n([^`]*)```/.exec(readme)?.[1] ?? "";
     expect(firstBlock.split("\n")[0]).toMatch(/^scripts\/install\.sh/);
     expect(firstBlock.split("\n")[1]).toMatch(/^scripts\/test\.sh/);
+    const plan = /^npm run plan -- --stack (\S+)/.exec(firstBlock.split("\n")[2] ?? "");
+    expect(plan, "third command: npm run plan -- --stack <shipped stack>").not.toBeNull();
+    expect(fs.existsSync(path.join(__dirname, "..", `Pulumi.${plan?.[1]}.yaml`))).toBe(true);
     const ci = fs.readFileSync(path.join(__dirname, "..", ".ci", "run"), "utf8");
     expect(ci).toContain("bash scripts/install.sh");
     expect(ci).toContain("bash scripts/test.sh");
