@@ -13,6 +13,7 @@ import {
   SCP_MAX_CHARS,
 } from "../common/guardPolicy";
 import { FORWARD_RULE_NAME, FORWARDER_ROLE_NAME, MONITOR_PREFIX, NAME_MAX } from "../common/monitorNames";
+import { callerExemption } from "../spoke/guardDeploy";
 import { deniedBy, type ScpRequest } from "../testkit/scpEvaluator";
 
 const ACCOUNT = "444455556666";
@@ -144,5 +145,19 @@ describe("the guard evaluated against representative requests", () => {
     ])
       expect(deniedBy(withCaller, { ...req, principalArn: no }), no).toBeDefined();
     expect(callerPrincipalArnPatterns("arn:aws:iam::333344445555:root")).toEqual([]);
+  });
+
+  it("exempts the stack's own principal only when it does not run in the management account", () => {
+    const callerArn = "arn:aws:sts::333344445555:assumed-role/PulumiDeploy/ci-run-7";
+    expect(
+      callerExemption({ callerAccountId: "333344445555", callerArn, managementAccountId: "333344445555" }),
+    ).toEqual([]);
+    const delegated = { callerAccountId: "333344445555", callerArn, managementAccountId: "111111111111" };
+    expect(callerExemption(delegated)).toEqual([
+      "arn:aws:iam::333344445555:role/PulumiDeploy",
+      "arn:aws:iam::333344445555:role/*/PulumiDeploy",
+    ]);
+    // Unknown management account (DescribeOrganization denied): exempt it, or the guard would block the stack itself.
+    expect(callerExemption({ callerAccountId: "333344445555", callerArn })).toHaveLength(2);
   });
 });
