@@ -7,9 +7,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { partitionOf } from "../common/awsNames";
 import { callerPrincipalArnPatterns, guardPolicyName } from "../common/guardPolicy";
 import type { SpokeConfig } from "./config";
-import type { AccountSelection } from "./discovery";
+import { DiscoveryError, type AccountSelection } from "./discovery";
 import { MonitorGuard } from "./guard";
 import { ownsGuard, planGuard, type GuardProblem } from "./guardPlan";
+
+/** What the owning stack's credentials need for the guard, beyond discovery's. */
+export const GUARD_PERMISSIONS = [
+  "organizations:ListRoots",
+  "organizations:ListPoliciesForTarget",
+  "organizations:CreatePolicy",
+  "organizations:UpdatePolicy",
+  "organizations:DeletePolicy",
+  "organizations:DescribePolicy",
+  "organizations:AttachPolicy",
+  "organizations:DetachPolicy",
+];
 
 /** The `guard` stack output. */
 export interface GuardOutput {
@@ -51,6 +63,13 @@ export async function deployGuard(
         managementAccountId: selection.managementAccountId,
       },
       policyName,
+    );
+  } catch (err) {
+    // Fail rather than go on without the guard: on a passing error that would delete it.
+    throw new DiscoveryError(
+      `${err instanceof Error ? err.message : String(err)} With guardMonitor on, the stack also needs ` +
+        `${GUARD_PERMISSIONS.join(", ")}; or set guardMonitor: false.`,
+      { cause: err },
     );
   } finally {
     org.destroy();

@@ -17,7 +17,7 @@ import {
   ROOT_ID,
   startFakeOrganization,
 } from "../testkit/fakeOrganization";
-import type { FakeAws } from "../testkit/fakeAws";
+import { FakeAwsError, type FakeAws } from "../testkit/fakeAws";
 import { ofType, parseJson, runProgram, type ProgramRun, type RunOptions } from "../testkit/program";
 
 const REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"];
@@ -358,6 +358,29 @@ describe("the guard (guardMonitor)", () => {
     expect(attachedTo(first as ProgramRun)).toEqual([ROOT_ID]);
     expect(ofType(second as ProgramRun, POLICY)).toHaveLength(0);
     expect(second?.outputs?.guard.state).toMatch(/shard 1\/3 owns/);
+  });
+
+  it("fails, naming the permissions, when Organizations refuses the guard's reads (a passing error never drops the guard)", async () => {
+    const denied = await startFakeOrganization(defaultOrg(), {
+      "organizations:ListRoots": () => {
+        throw new FakeAwsError(
+          "AccessDeniedException",
+          "You don't have permissions to access this resource.",
+          403,
+        );
+      },
+    });
+    try {
+      const run = await guarded({}, { env: denied.env, lightweight: true });
+      expect(run.error).toMatch(/organizations:ListRoots \(for guardMonitor\) was denied/);
+      expect(run.error).toMatch(
+        /organizations:CreatePolicy.*organizations:AttachPolicy.*or set guardMonitor: false/,
+      );
+      const off = await guarded({ guardMonitor: false }, { env: denied.env, lightweight: true });
+      expect(off.error).toBeUndefined();
+    } finally {
+      await denied.aws.close();
+    }
   });
 
   it("a target at its SCP limit, or SCPs disabled, is skipped with the fix, and the deployment goes on", async () => {
