@@ -15,7 +15,10 @@ export function notifierArchiveExclusions(projectDir: string = path.join(__dirna
 
 /**
  * Guard against regressions in the notifier archive's zipped size, and the benchmark's target for it
- * (BENCHMARKS.md checks the archive against this). The earlier 10 KB target is retired: the alert
- * formats, storm control, duplicate suppression and webhook took the minified code past it.
+ * (BENCHMARKS.md checks the archive against this). The earlier 10 and 16 KB targets are retired: the
+ * alert formats, storm control, duplicate suppression and webhook took the minified code past the
+ * first; tamper alerts (issue 24) and the delivery tokens that keep a retried write from dropping an
+ * event (issue 21) past the second (17.5 KB). Bundling the AWS SDK would cost about 200 KB and buys
+ * no cold start (BENCHMARKS.md): the SDK stays the Lambda runtime's.
  */
-export const NOTIFIER_ARCHIVE_BUDGET_BYTES = 16 * 1024;
+export const NOTIFIER_ARCHIVE_BUDGET_BYTES = 20 * 1024;
