@@ -1,21 +1,26 @@
-// Pre-flight checks for a spoke stack: `npm run doctor -- --stack <name>`.
+// Pre-flight checks: `npm run doctor -- --stack <name>`.
 //
-// Reads the stack's config from Pulumi.<stack>.yaml, then with the current AWS credentials:
+// A spoke stack: reads its config from Pulumi.<stack>.yaml, then with the current AWS credentials:
 //   1. discovers the accounts the stack would watch (same code as the spoke program);
 //   2. assumes the member role into each of them (the caller's own account needs no role);
 //   3. checks a CloudTrail trail logs management events in every selected account and region;
 //   4. checks the hub bus exists and its policy lets the organization put events on it;
 //   5. says whether guardMonitor is on and, if this stack owns the guard, checks the SCP policy type,
 //      a free SCP slot on every target and the policy's size.
-// Prints a table with a fix for every failure; exits 0 if all is well, 1 if `pulumi up` would fail,
+// A hub stack: its config by the program's own reader, then (deployed) subscriptions still pending
+// confirmation, the dead-letter queue's depth and the notifier's errors of the last 24 hours.
+// Prints a table with a fix for every failure; exits 0 if all is well, 1 if a check failed,
 // 2 if the doctor could not run (bad arguments or config).
 import { errorMessage } from "../common/errors";
 import { pulumiStackOutput } from "./doctor/hubBus";
+import { runHubDoctor } from "./doctor/hub";
+import { readHubStack } from "./doctor/hubConfig";
 import { runDoctor } from "./doctor/run";
 import type { DoctorOptions, DoctorRow } from "./doctor/types";
 import { parseFlags, runMain } from "./shared/cli";
 import { loadSpoke, useStackProfile } from "./shared/spokeStack";
-import { readOutputsFile, requireStringOutput } from "./shared/stackOutputs";
+import { loadStackConfig, stackRole, type StackConfig } from "./shared/stackConfig";
+import { pulumiStackOutputs, readOutputsFile, requireStringOutput } from "./shared/stackOutputs";
 import { formatColumns } from "./shared/table";
 
 export function formatTable(rows: DoctorRow[]): string {
@@ -35,14 +40,55 @@ export function formatTable(rows: DoctorRow[]): string {
   ).join("\n");
 }
 
-const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn> | --outputs <file.json>]
+export const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn> | --outputs <file.json>]
 
-Checks, with the current AWS credentials, that a spoke stack can be deployed:
-  the accounts it selects, the member role and a logging CloudTrail trail in each, the hub
-  bus and its policy, and the guard (guardMonitor: policy type, free SCP slots, size).
-  --outputs  the hub stack's outputs as JSON (npx pulumi stack output --json --stack <hub>), where
-             the Pulumi CLI cannot run here
+Checks a stack before pulumi up, with the current AWS credentials, and changes nothing.
+  A spoke stack: its config, the accounts it selects, the member role and a logging CloudTrail
+  trail in each, the hub bus and its policy, and the guard (guardMonitor: policy type, free SCP
+  slots, size).
+  A hub stack: its config, every rule pulumi preview applies; once deployed, subscriptions still
+  pending confirmation, the dead-letter queue's depth and the notifier's errors of the last 24 hours.
+  --stack        the stack whose Pulumi.<name>.yaml to read
+  --dir          the project directory holding it (default: the current one)
+  --outputs      a spoke: the hub stack's outputs; a hub: its own outputs. As JSON from
+                 npx pulumi stack output --json --stack <stack>, where the Pulumi CLI cannot run here
+  --hub-bus-arn  a spoke: the hub bus ARN, instead of the hub stack's outputs
+  --help         this text
 Exit code: 0 all good, 1 a check failed, 2 bad arguments or config.`;
+
+/** The summary under the table. */
+export function verdict(stack: string, rows: DoctorRow[]): string {
+  const failed = rows.filter((r) => r.result === "fail").length;
+  if (failed === 0) return `All checks passed for stack ${stack}.`;
+  return `${failed} ${failed === 1 ? "check" : "checks"} failed for stack ${stack}. Fix ${failed === 1 ? "it" : "them"} and run the doctor again.`;
+}
+
+async function hubMain(
+  file: StackConfig,
+  stack: string,
+  args: { dir?: string; outputs?: string; "hub-bus-arn"?: string },
+): Promise<number> {
+  let config;
+  try {
+    if (args["hub-bus-arn"])
+      throw new Error("--hub-bus-arn is for spoke stacks; a hub takes --outputs <file.json>.");
+    config = readHubStack(file);
+  } catch (err) {
+    console.error(errorMessage(err));
+    return 2;
+  }
+  if (file.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = file.profile;
+  const outputsFile = args.outputs;
+  const report = await runHubDoctor({
+    config,
+    region: file.region ?? process.env.AWS_REGION ?? "us-east-1",
+    outputs: async () =>
+      outputsFile ? readOutputsFile(outputsFile) : pulumiStackOutputs(stack, args.dir ?? process.cwd()),
+  });
+  console.log(formatTable(report.rows));
+  console.log(`\n${verdict(stack, report.rows)}`);
+  return report.ok ? 0 : 1;
+}
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   let args;
@@ -67,6 +113,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     return 2;
   }
 
+  let file: StackConfig;
+  try {
+    file = loadStackConfig(args.stack, args.dir ?? process.cwd());
+    if (stackRole(file) === "hub") return await hubMain(file, args.stack, args);
+  } catch (err) {
+    console.error(errorMessage(err));
+    return 2;
+  }
+
   let opts: DoctorOptions;
   try {
     const spoke = loadSpoke(args.stack, args.dir ?? process.cwd(), "the doctor");
@@ -87,12 +142,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const report = await runDoctor(opts);
   console.log(formatTable(report.rows));
-  const failed = report.rows.filter((r) => r.result === "fail").length;
-  console.log(
-    report.ok
-      ? `\nAll checks passed for stack ${args.stack}.`
-      : `\n${failed} check${failed === 1 ? "" : "s"} failed for stack ${args.stack}: pulumi up would fail. Fix them and run the doctor again.`,
-  );
+  console.log(`\n${verdict(args.stack, report.rows)}`);
   return report.ok ? 0 : 1;
 }
 

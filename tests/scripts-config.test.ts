@@ -38,12 +38,6 @@ const noAws = fakeAwsEnv("http://127.0.0.1:9");
 describe("the doctor checks the role first", () => {
   it.each([
     [
-      "a hub stack",
-      "Pulumi.hub.yaml",
-      {},
-      "Stack hub-or-not is a hub stack (root-activity-monitor:role: hub); the doctor reads spoke stacks.",
-    ],
-    [
       "a stack without role",
       "Pulumi.spoke-template.yaml",
       { role: null },

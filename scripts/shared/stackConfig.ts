@@ -17,6 +17,8 @@ export interface StackConfig {
   region?: string;
   /** `aws:profile` of the stack, if set. */
   profile?: string;
+  /** Keys stored encrypted (`secure:`), fully qualified: their values are not visible to scripts. */
+  secretKeys: string[];
   /** Pulumi ESC environments the stack imports; their values are not visible to scripts. */
   environments: string[];
   /** The file that was read. */
@@ -78,7 +80,7 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
     },
   };
 
-  const result: StackConfig = { source, values, environments, file };
+  const result: StackConfig = { source, values, secretKeys, environments, file };
   const region = values["aws:region"];
   if (region) result.region = region;
   const profile = values["aws:profile"];
