@@ -7,6 +7,7 @@ import { WEBHOOK_FORMATS, type WebhookFormat } from "../handler/formats";
 import { ROOT_ACCESS_VALUES } from "../handler/message";
 import { SEVERITY_LEVELS } from "../handler/severity";
 import { TAMPER_VALUES } from "../handler/tamperAlert";
+import { COVERAGE_EVENTS } from "../handler/coverage/notices";
 
 export const PROTOCOLS = ["email", "email-json", "https", "sqs", "lambda", "sms"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -23,8 +24,11 @@ export const FILTER_ATTRIBUTES = [
   "taskPolicy",
   "assumedBy",
   "tamper",
+  // Coverage notices (hub/coverage/): what happened, and the spoke stacks concerned.
+  "coverage",
+  "stack",
 ] as const;
-export const KINDS = ["alert", "unreadable", "digest", "test"];
+export const KINDS = ["alert", "unreadable", "digest", "test", "coverage"];
 
 export interface Subscription {
   protocol: Protocol;
@@ -94,6 +98,7 @@ function readFilterPolicy(
       kind: KINDS,
       rootAccess: [...ROOT_ACCESS_VALUES],
       tamper: [...TAMPER_VALUES],
+      coverage: [...COVERAGE_EVENTS],
     };
     const allowed = known[attr];
     for (const v of values) {

@@ -10,6 +10,23 @@ import type { Started, TriggerKind } from "./triggers";
 
 export const COVERAGE_KIND = "coverage" as const;
 
+/** Values of the `coverage` attribute: what the notice is about (a filter policy may test them). */
+export const COVERAGE_EVENTS = [
+  "created",
+  "invited",
+  "joined",
+  "moved",
+  "departed",
+  "closed",
+  "unselected",
+  "region",
+  "watched",
+  "skipped",
+  "failed",
+  "timeout",
+] as const;
+export type CoverageEvent = (typeof COVERAGE_EVENTS)[number];
+
 /** What became of one spoke stack for this change. */
 export interface StackAction {
   stack: string;
@@ -25,8 +42,8 @@ interface NoticeSpec {
   severity: Severity;
   /** Short, for the subject: "Account joined, not yet watched". */
   headline: string;
-  /** Machine value of the `coverage` attribute: joined, departed, region, watched, failed, ... */
-  event: string;
+  /** The `coverage` attribute: joined, departed, region, watched, failed, ... */
+  event: CoverageEvent;
   accountId?: string;
   accountName?: string;
   region?: string;
