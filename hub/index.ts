@@ -19,13 +19,14 @@ export async function deployHub(
   const region = stackRegion();
   const organizationId = config.organizationId ?? (await describeOrganization(undefined, stackProfile())).id;
   const webhookUrl = config.webhook ? new pulumi.Config(PROJECT).requireSecret("webhookUrl") : undefined;
+  const spokeStacks = readSpokeSelections(spokeStackDir);
   const hub = new RootActivityHub("root-activity-hub", {
     ...config,
     organizationId,
     ...(webhookUrl ? { webhookUrl } : {}),
     // The stacks this program made before the hub was split hold its resources by those URNs.
     preSplitUrns: true,
-    spokeStacks: readSpokeSelections(spokeStackDir),
+    spokeStacks,
   });
   return {
     role: "hub",
@@ -44,5 +45,7 @@ export async function deployHub(
     ruleState: hub.ruleState,
     coverageFunctionName: hub.coverageFunctionName,
     coverageTrigger: config.coverage.kind,
+    // What the coverage function embeds; the doctor compares it with the spoke stack files.
+    coverageSpokeStacks: spokeStacks,
   };
 }

@@ -8,9 +8,11 @@
 //   5. says whether guardMonitor is on and, if this stack owns the guard, checks the SCP policy type,
 //      a free SCP slot on every target and the policy's size.
 // A hub stack: its config by the program's own reader, then (deployed) subscriptions still pending
-// confirmation, the dead-letter queue's depth and the notifier's errors of the last 24 hours.
+// confirmation, the dead-letter queue's depth and the notifier's errors of the last 24 hours; with a
+// coverageTrigger, the token's secret and the spoke stacks it names (scripts/doctor/coverageRows.ts).
 // Prints a table with a fix for every failure; exits 0 if all is well, 1 if a check failed,
 // 2 if the doctor could not run (bad arguments or config).
+import * as path from "node:path";
 import { errorMessage } from "../common/errors";
 import { pulumiStackOutput } from "./doctor/hubBus";
 import { runHubDoctor } from "./doctor/hub";
@@ -19,7 +21,7 @@ import { runDoctor } from "./doctor/run";
 import type { DoctorOptions, DoctorRow } from "./doctor/types";
 import { parseFlags, runMain } from "./shared/cli";
 import { loadSpoke, useStackProfile } from "./shared/spokeStack";
-import { loadStackConfig, stackRole, type StackConfig } from "./shared/stackConfig";
+import { loadStackConfig, shortStackName, stackRole, type StackConfig } from "./shared/stackConfig";
 import { pulumiStackOutputs, readOutputsFile, requireStringOutput } from "./shared/stackOutputs";
 import { formatColumns } from "./shared/table";
 
@@ -47,11 +49,15 @@ Checks a stack before pulumi up, with the current AWS credentials, and changes n
   trail in each, the hub bus and its policy, and the guard (guardMonitor: policy type, free SCP
   slots, size).
   A hub stack: its config, every rule pulumi preview applies; once deployed, subscriptions still
-  pending confirmation, the dead-letter queue's depth and the notifier's errors of the last 24 hours.
+  pending confirmation, the dead-letter queue's depth and the notifier's errors of the last 24 hours;
+  with a coverageTrigger, its token's secret exists and the spoke stacks it names exist and match
+  the repository's spoke stack files.
   --stack        the stack whose Pulumi.<name>.yaml to read
   --dir          the project directory holding it (default: the current one)
   --outputs      a spoke: the hub stack's outputs; a hub: its own outputs. As JSON from
                  npx pulumi stack output --json --stack <stack>, where the Pulumi CLI cannot run here
+  --outputs-dir  a hub: a directory of <spoke stack>.json outputs files, for the coverage trigger's
+                 check of the spoke stacks it names (default: the Pulumi CLI)
   --hub-bus-arn  a spoke: the hub bus ARN, instead of the hub stack's outputs
   --help         this text
 Exit code: 0 all good, 1 a check failed, 2 bad arguments or config.`;
@@ -66,7 +72,7 @@ export function verdict(stack: string, rows: DoctorRow[]): string {
 async function hubMain(
   file: StackConfig,
   stack: string,
-  args: { dir?: string; outputs?: string; "hub-bus-arn"?: string },
+  args: { dir?: string; outputs?: string; "outputs-dir"?: string; "hub-bus-arn"?: string },
 ): Promise<number> {
   let config;
   try {
@@ -79,11 +85,19 @@ async function hubMain(
   }
   if (file.profile && !process.env.AWS_PROFILE) process.env.AWS_PROFILE = file.profile;
   const outputsFile = args.outputs;
+  const dir = args.dir ?? process.cwd();
+  const outputsDir = args["outputs-dir"];
   const report = await runHubDoctor({
     config,
     region: file.region ?? process.env.AWS_REGION ?? "us-east-1",
-    outputs: async () =>
-      outputsFile ? readOutputsFile(outputsFile) : pulumiStackOutputs(stack, args.dir ?? process.cwd()),
+    outputs: async () => (outputsFile ? readOutputsFile(outputsFile) : pulumiStackOutputs(stack, dir)),
+    coverage: {
+      dir,
+      spokeOutputs: async (s) =>
+        outputsDir
+          ? readOutputsFile(path.join(outputsDir, `${shortStackName(s)}.json`))
+          : pulumiStackOutputs(s, dir),
+    },
   });
   console.log(formatTable(report.rows));
   console.log(`\n${verdict(stack, report.rows)}`);
@@ -98,6 +112,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       dir: { type: "string" },
       "hub-bus-arn": { type: "string" },
       outputs: { type: "string" },
+      "outputs-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     });
   } catch (err) {
