@@ -12,7 +12,7 @@ import { fakeAwsEnv, startFakeAws, type FakeAws } from "../testkit/fakeAws";
 import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 import { startFakeHttpApi, type FakeHttpApi } from "../testkit/fakeHttpApi";
 import { createSandbox, sqsBatch, type Sandbox } from "../testkit/lambdaSandbox";
-import { runExampleHub } from "../testkit/program";
+import { runProgram } from "../testkit/program";
 
 const DIR = path.join(__dirname, "fixtures", "lifecycle");
 const load = (f: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(DIR, f), "utf8"));
@@ -72,9 +72,14 @@ const attribute = (p: { params: Record<string, unknown> }, name: string): string
 };
 
 beforeAll(async () => {
-  const { run } = await runExampleHub();
+  // The hub as the example stack file makes it (its own address in place of the placeholder).
+  const run = await runProgram({
+    stackFile: "Pulumi.hub.yaml",
+    stack: "hub",
+    overrides: { organizationId: "o-exampleorg1", notificationEmails: ["secops@acme.test"] },
+  });
   const code = run.functions?.["root-activity-hub-coverage"]?.code;
-  if (!code) throw new Error("the hub program made no coverage function");
+  if (!code) throw new Error(`the hub program made no coverage function: ${run.error}\n${run.stderr}`);
   sandbox = createSandbox(code);
   [fake, dynamo, api] = await Promise.all([startFakeAws(), startFakeDynamo(), startFakeHttpApi()]);
 }, 240_000);

@@ -6,11 +6,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSelections } from "../handler/coverage/selection";
-import { lifecycleEventPattern } from "../handler/lifecycleEvent";
+import { lifecycleEventPattern } from "../handler/classify/lifecycleEvent";
 import { readSpokeSelections } from "../hub/coverage/spokeStacks";
 import { ofType, one, parseJson, REPO, runProgram, type ProgramRun } from "../testkit/program";
 
 const ORG_ID = "o-exampleorg1";
+const ADDRESS = "secops@acme.test";
 const SECRET_ARN =
   "arn:aws:secretsmanager:us-east-1:222222222222:secret:root-activity-monitor/pulumi-token-AbCdEf";
 type Statement = {
@@ -48,6 +49,7 @@ beforeAll(async () => {
   );
   const withTrigger = {
     organizationId: ORG_ID,
+    notificationEmails: [ADDRESS],
     coverageTrigger: "pulumi-deployments",
     coverageTokenSecretArn: SECRET_ARN,
     pulumiOrganization: "acme",
@@ -60,7 +62,11 @@ beforeAll(async () => {
       program: path.join(REPO, "testkit", "hubWithSpokes.ts"),
       env: { SPOKE_STACK_DIR: dir },
     }),
-    runProgram({ stackFile: "Pulumi.hub.yaml", stack: "hub", overrides: { organizationId: ORG_ID } }),
+    runProgram({
+      stackFile: "Pulumi.hub.yaml",
+      stack: "hub",
+      overrides: { organizationId: ORG_ID, notificationEmails: [ADDRESS] },
+    }),
   ]);
   for (const r of [run, plain]) if (r.error) throw new Error(`${r.error}\n${r.stderr}`);
 }, 300_000);
