@@ -1,14 +1,14 @@
 // The coverage function's logic: a lifecycle event in, the spoke stacks that must run started (at
-// most once per account, stack and window), people told, and each Pulumi deployment followed until it
-// ends. lambda.ts wires AWS and HTTP; tests wire fakes. No Pulumi imports: bundled into the function.
+// most once per account, stack and window), people told, and each Pulumi deployment followed until
+// it ends. lambda.ts wires AWS and HTTP; tests wire fakes.
 import type { SQSBatchResponse } from "aws-lambda";
-import { isObject } from "../classify";
-import { errorText } from "../deadline";
-import type { PublishInput } from "../deps";
-import { fitForSns } from "../formats";
-import { publishInput } from "../publisher";
-import { readLifecycleEvent, type LifecycleChange } from "../lifecycleEvent";
-import { isSqsEvent, messageIdOf, processBatch } from "../sqsBatch";
+import { isObject } from "../event/objects";
+import { errorText } from "../support/deadline";
+import type { PublishInput } from "../support/deps";
+import { fitForSns } from "../publish/formats";
+import { publishInput } from "../publish/publisher";
+import { readLifecycleEvent, type LifecycleChange } from "../classify/lifecycleEvent";
+import { isSqsEvent, messageIdOf, processBatch } from "../event/sqsBatch";
 import type { ClaimKey, Claims, ClaimResult } from "./claims";
 import {
   departedNotice,
@@ -18,7 +18,7 @@ import {
   type FollowUp,
   type StackAction,
 } from "./notices";
-import { stacksFor, type SpokeSelection } from "./selection";
+import { regionWatched, stacksFor, type SpokeSelection } from "./selection";
 import {
   deploymentStatus,
   FINAL_STATUSES,
@@ -26,7 +26,7 @@ import {
   type HttpFetch,
   type TriggerConfig,
 } from "./triggers";
-import type { Alert } from "../alertModel";
+import type { Alert } from "../alerts/alertModel";
 
 /** A deployment's status is read again this long after the last look (SQS delays up to 900 s). */
 export const FOLLOW_UP_DELAY_SECONDS = 60;
@@ -101,13 +101,14 @@ export function createCoverage(deps: CoverageDeps) {
     certain: boolean,
     claimToken: string,
   ): Promise<StackAction> {
+    // Nothing to start: only the notice is claimed (tellOnce).
+    if (deps.trigger.kind === "none") return { stack, certain };
     const key = { accountId: change.accountId, stack, now: now() };
     const claim: ClaimResult = deps.claims ? await deps.claims.claim(key, claimToken) : { status: "claimed" };
     if (claim.status === "done" || claim.status === "taken") {
       const id = claim.deploymentId;
       return { stack, certain, alreadyStarted: true, ...(id ? { started: { id } } : {}) };
     }
-    if (deps.trigger.kind === "none") return { stack, certain };
     try {
       const signal = AbortSignal.timeout(HTTP_TIMEOUT_MS);
       const started = await startUpdate(deps.trigger, stack, await token(), deps.fetch, signal);
@@ -146,7 +147,7 @@ export function createCoverage(deps: CoverageDeps) {
     if (change.kind === "region-enabled") {
       const concerned = stacksFor({ accountId: change.accountId }, deps.stacks).map((c) => c.stack);
       const region = change.region;
-      if (region && deps.stacks.some((s) => concerned.includes(s.stack) && s.regions.includes(region))) {
+      if (region && regionWatched(change.accountId, region, deps.stacks)) {
         log({ ...base, level: "info", msg: "opted-in region is watched", region });
         return;
       }
@@ -159,8 +160,10 @@ export function createCoverage(deps: CoverageDeps) {
     const parentIds = [change.parentId, change.previousParentId].filter((p): p is string => !!p);
     const concerned = stacksFor({ accountId: change.accountId, parentIds }, deps.stacks);
     const claimToken = tokenOf(change, sqsMessageId);
-    const actions: StackAction[] = [];
-    for (const c of concerned) actions.push(await act(change, c.stack, c.certain, claimToken));
+    // In parallel: an event that names no account concerns every stack, and the function has a minute.
+    const actions: StackAction[] = await Promise.all(
+      concerned.map((c) => act(change, c.stack, c.certain, claimToken)),
+    );
     const context = {
       change,
       actions,

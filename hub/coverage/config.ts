@@ -1,6 +1,5 @@
 // The hub's coverage keys: what the coverage function does when the organization changes.
-import { configError, readMatching, type ConfigSource } from "../../common/config";
-import { PROJECT } from "../../common/config";
+import { configError, PROJECT, readMatching, type ConfigSource } from "../../common/config";
 import { TRIGGERS, type TriggerConfig, type TriggerKind } from "../../handler/coverage/triggers";
 
 export interface CoverageConfig extends TriggerConfig {
