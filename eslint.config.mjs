@@ -12,6 +12,18 @@ export default tseslint.config(
     },
   },
   {
+    // Re-exports only in index.ts files: a module is imported from the file that defines it.
+    files: ["**/*.ts"],
+    ignores: ["**/index.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportAllDeclaration", message: "Re-export only from an index.ts file." },
+        { selector: "ExportNamedDeclaration[source]", message: "Re-export only from an index.ts file." },
+      ],
+    },
+  },
+  {
     // Tests read arbitrary JSON captured from the program and from AWS requests.
     files: ["tests/**/*.ts", "testkit/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

@@ -16,16 +16,6 @@ import {
   type Project,
 } from "./cliProject";
 
-export {
-  CliConfigError,
-  fullTypeName,
-  loadProject,
-  validateConfigValue,
-  type ConfigDeclaration,
-  type ItemsType,
-  type Project,
-} from "./cliProject";
-
 /** A stack config value as the CLI holds it: a string, a JSON-encoded object, or ciphertext. */
 export interface StackValue {
   value: string;

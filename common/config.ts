@@ -98,4 +98,3 @@ export function readMatching(
 }
 
 // The ID shapes live with the other AWS names; hub and spoke config read them from here.
-export { ACCOUNT_ID, ORGANIZATION_ID } from "./awsNames";

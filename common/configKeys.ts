@@ -3,7 +3,7 @@
 // like `root-activity-monitor:acounts` would otherwise silently widen what a spoke watches.
 import * as path from "node:path";
 import { configError, PROJECT, type Role } from "./config";
-import { loadProject, type Project } from "./cliConfig";
+import { loadProject, type Project } from "./cliProject";
 
 export type KeyRole = Role | "both";
 

@@ -24,12 +24,13 @@ import {
   STATE_CONNECTION_TIMEOUT_MS,
   STATE_MAX_ATTEMPTS,
   STATE_REQUEST_TIMEOUT_MS,
-} from "./budget";
-import { createDynamoStore } from "./dynamoStore";
-import { WEBHOOK_FORMATS, type WebhookFormat } from "./formats";
-import { emf } from "./metrics";
-import { createNotifier, type NameCache, type PublishInput } from "./notifier";
-import type { StateStore } from "./stateStore";
+} from "./support/budget";
+import { createDynamoStore } from "./state/dynamoStore";
+import { WEBHOOK_FORMATS, type WebhookFormat } from "./publish/formats";
+import { emf } from "./support/metrics";
+import { createNotifier } from "./notifier";
+import { type NameCache, type PublishInput } from "./support/deps";
+import type { StateStore } from "./state/stateStore";
 
 /** Container-lifetime state, filled lazily. A plain object: it serializes as written. */
 const state: {

@@ -1,24 +1,23 @@
 // The notifier, composed from its parts: the SQS batch (sqsBatch.ts), the decision (classify.ts),
 // the router (router.ts: duplicates, storm control), the publisher (publisher.ts), account names
-// (accountNames.ts) and digests (digestFlush.ts). Collaborators are injected (deps.ts). No Pulumi
-// imports, no SDK imports, no module-level Set/Map: serialized into the Lambda.
+// (accountNames.ts) and digests (digestFlush.ts). Collaborators are injected (deps.ts).
 import type { SQSBatchResponse } from "aws-lambda";
-import { createAccountNames } from "./accountNames";
-import { decide, decideSqsBody, describeType, isObject, readPartial, type Decision } from "./classify";
-import { errorText } from "./deadline";
-import { kitOf, type NotifierDeps } from "./deps";
-import { createFlusher } from "./digestFlush";
-import { buildTestAlert, buildUnreadableAlert, rawText } from "./message";
-import { createPublisher } from "./publisher";
-import { createRootAlerter } from "./rootAlert";
-import { createRouter } from "./router";
-import { SELF_TEST_LOG } from "./selfTest";
-import { isSqsEvent, messageIdOf, processBatch } from "./sqsBatch";
-import { isFlushRequest } from "./stateStore";
-
-export type { NameCache, NotifierDeps, PublishInput } from "./deps";
-export { CLAIM_STALE_MS } from "./router";
-export { isSqsEvent } from "./sqsBatch";
+import { createAccountNames } from "./alerts/accountNames";
+import { decide, decideSqsBody, readPartial } from "./classify/decide";
+import { describeType, isObject } from "./event/objects";
+import { type Decision } from "./classify/facts";
+import { errorText } from "./support/deadline";
+import { kitOf, type NotifierDeps } from "./support/deps";
+import { createFlusher } from "./route/digestFlush";
+import { buildTestAlert } from "./alerts/testAlert";
+import { buildUnreadableAlert } from "./alerts/unreadableAlert";
+import { rawText } from "./alerts/alertParts";
+import { createPublisher } from "./publish/publisher";
+import { createRootEventFlow } from "./route/rootEventFlow";
+import { createRouter } from "./route/router";
+import { SELF_TEST_LOG } from "./classify/selfTest";
+import { isSqsEvent, messageIdOf, processBatch } from "./event/sqsBatch";
+import { isFlushRequest } from "./records";
 
 export interface Notifier {
   /** An SQS event gets a batch response; anything else is one envelope, and a failed publish throws. */
@@ -55,7 +54,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   const accountName = createAccountNames(kit);
   const publish = createPublisher(kit);
   const flush = createFlusher(kit, accountName, publish);
-  const alertOnRootEvent = createRootAlerter(kit, accountName, createRouter(kit), publish);
+  const rootEventFlow = createRootEventFlow(kit, accountName, createRouter(kit), publish);
 
   /** Everything after the decision: skip-log, or route and publish. */
   async function act(decision: Decision, payload: unknown, sqsMessageId?: string): Promise<void> {
@@ -88,7 +87,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const f = decision.facts;
       const base = { ...ids(f), decision: "alert", reason: decision.verdict.reason, eventName: f.eventName };
       log({ level: "info", msg: "root activity", ...base, severity: decision.verdict.severity });
-      await alertOnRootEvent(f, decision.verdict, base, payload, sqsMessageId);
+      await rootEventFlow(f, decision.verdict, base, payload, sqsMessageId);
       return;
     }
     const p = decision.partial;

@@ -1,7 +1,7 @@
 // Alarms on every way an event could be lost or stuck. They notify the same topic as the alerts.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
+import { METRIC_NAMESPACE, METRICS } from "../handler/support/metricNames";
 import type { HubPart } from "./parts";
 
 /** What the alarms and the dashboard watch, by name. */

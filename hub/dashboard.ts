@@ -3,7 +3,7 @@
 // the two queues whose numbers mean "an alert is late or lost".
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ALERT_DIMENSION_SETS, DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
+import { ALERT_DIMENSION_SETS, DIMENSIONS, METRIC_NAMESPACE, METRICS } from "../handler/support/metricNames";
 import { OLDEST_EVENT_ALARM_SECONDS, type Watched } from "./alarms";
 import type { HubPart } from "./parts";
 

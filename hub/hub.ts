@@ -13,8 +13,6 @@ import { HubNotifier } from "./notifier";
 import { HubObservability } from "./observability";
 import { hubAccount } from "./parts";
 
-export { MAX_RECEIVE_COUNT, TARGET_RETRY } from "./ingest";
-
 export interface HubArgs extends HubConfig {
   organizationId: string;
   /** The incoming-webhook URL, as a Pulumi secret. Stored only in an encrypted SSM parameter. */

@@ -2,14 +2,12 @@
 // queue in front of the notifier, with retries and one dead-letter queue for every failure path.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/budget";
-import { rootEventPattern, rootRuleState } from "../handler/rootEvent";
-import { withTamper } from "../handler/tamperEvent";
+import { QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/support/budget";
+import { rootEventPattern, rootRuleState } from "../handler/classify/rootEvent";
+import { withTamper } from "../handler/classify/tamperEvent";
 import { policyDocument } from "../common/iamPolicy";
 import { HubPart, type PartArgs } from "./parts";
 import { encryptedQueues, ruleToQueue, type PathNames } from "./queues";
-
-export { MAX_RECEIVE_COUNT, TARGET_RETRY } from "./queues";
 
 /** The notifier path's part names, as they have always been. */
 const NAMES: PathNames = {

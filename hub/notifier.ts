@@ -2,7 +2,7 @@
 // its own least-privilege role, log group, state table and (optional) webhook URL parameter.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NOTIFIER_BATCH_SIZE, NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
+import { NOTIFIER_BATCH_SIZE, NOTIFIER_TIMEOUT_SECONDS } from "../handler/support/budget";
 import { serviceTrustPolicy } from "../common/iamPolicy";
 import { notifierArchiveExclusions } from "./archive";
 import { loadNotifierHandler } from "./notifierCode";

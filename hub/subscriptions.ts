@@ -3,10 +3,10 @@
 import { createHash } from "node:crypto";
 import { arnPattern, isAccountId } from "../common/awsNames";
 import { configError, readJsonValue, type ConfigSource } from "../common/config";
-import { WEBHOOK_FORMATS, type WebhookFormat } from "../handler/formats";
-import { ROOT_ACCESS_VALUES } from "../handler/message";
-import { SEVERITY_LEVELS } from "../handler/severity";
-import { TAMPER_VALUES } from "../handler/tamperAlert";
+import { WEBHOOK_FORMATS, type WebhookFormat } from "../handler/publish/formats";
+import { ROOT_ACCESS_VALUES } from "../handler/alerts/alertModel";
+import { SEVERITY_LEVELS } from "../handler/classify/severity";
+import { TAMPER_VALUES } from "../handler/alerts/tamperAlert";
 import { COVERAGE_EVENTS } from "../handler/coverage/notices";
 
 export const PROTOCOLS = ["email", "email-json", "https", "sqs", "lambda", "sms"] as const;

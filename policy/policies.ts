@@ -9,14 +9,6 @@ import { guardNamesMonitor } from "./guard";
 import { noWildcardIamPolicy } from "./leastPrivilege";
 import { resourcePolicyScoped, serviceTrustConfusedDeputy } from "./principals";
 
-export * from "./dataAtRest";
-export * from "./delivery";
-export * from "./documents";
-export * from "./guard";
-export * from "./leastPrivilege";
-export * from "./principals";
-export * from "./statements";
-
 /** Every policy of the pack, in the order `pulumi preview` lists them. */
 export const policies: ResourceValidationPolicy[] = [
   noWildcardIamPolicy,

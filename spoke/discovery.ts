@@ -12,8 +12,6 @@ import { DiscoveryError, isAccessDenied, wrap } from "./discoveryError";
 import { listAccountsUnder, listAllAccounts } from "./organizationListing";
 import { shardOf } from "./shard";
 
-export { DiscoveryError, REQUIRED_PERMISSIONS } from "./discoveryError";
-
 export interface OrgAccount {
   id: string;
   name: string;

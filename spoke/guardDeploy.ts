@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { partitionOf } from "../common/awsNames";
 import { callerPrincipalArnPatterns, guardPolicyName } from "../common/guardPolicy";
 import type { SpokeConfig } from "./config";
-import { DiscoveryError, type AccountSelection } from "./discovery";
+import { DiscoveryError } from "./discoveryError";
+import { type AccountSelection } from "./discovery";
 import { MonitorGuard } from "./guard";
 import { ownsGuard, planGuard, type GuardProblem } from "./guardPlan";
 

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { MONITOR_PREFIX } from "../common/monitorNames";
-import { LIFECYCLE_REGION, lifecycleBranches, type LifecycleScope } from "../handler/lifecycleEvent";
+import { LIFECYCLE_REGION, lifecycleBranches, type LifecycleScope } from "../handler/classify/lifecycleEvent";
 
 /** Covered by the guard's `root-activity-monitor-spoke-*` rule names. */
 export const LIFECYCLE_RULE_NAME = `${MONITOR_PREFIX}lifecycle`;

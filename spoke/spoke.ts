@@ -2,8 +2,8 @@
 // straight to the hub bus (EventBridge delivers bus-to-bus in one hop only).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { rootEventPattern, rootRuleState, type RuleState } from "../handler/rootEvent";
-import { callerDeployer, deploySessionArn, withTamper } from "../handler/tamperEvent";
+import { rootEventPattern, rootRuleState, type RuleState } from "../handler/classify/rootEvent";
+import { callerDeployer, deploySessionArn, withTamper } from "../handler/classify/tamperEvent";
 import { partitionOf, roleArn } from "../common/awsNames";
 import { addLifecycleRules } from "./lifecycleRules";
 import { DEPLOY_SESSION_NAME, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";

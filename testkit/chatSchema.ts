@@ -1,6 +1,6 @@
 // The Amazon Q Developer in chat applications (AWS Chatbot) custom notification schema, as its
-// documentation gives it (../shared/NOTES.md §6): version "1.0", source "custom", content with a
-// description, optional metadata. Unknown fields are refused, so a typo fails the test.
+// documentation gives it (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html):
+// version "1.0", source "custom", content with a description, optional metadata. Unknown fields are refused, so a typo fails the test.
 import Ajv from "ajv";
 
 const strings = { type: "array", items: { type: "string", minLength: 1 } };

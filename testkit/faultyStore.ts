@@ -2,7 +2,8 @@
 // order the notifier makes it, and call number `at` stops there, before it reaches the table or
 // after the table applied it, until the caller's deadline fires. With `lateMs` every call answers
 // that late; with `down` every call fails at once. For the notifier's guarantees under faults.
-import type { FlushRequest, StateStore } from "../handler/stateStore";
+import type { FlushRequest } from "../handler/records";
+import type { StateStore } from "../handler/state/stateStore";
 
 export interface Fault {
   /** The call to stop (0-based, over store calls and flush schedulings together). */

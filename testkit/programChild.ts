@@ -2,7 +2,8 @@
 // real stack file, and writes what it registered to a JSON file. Run by testkit/program.ts.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { applyProjectConfig, loadProject, loadStackFile, type ResolvedConfig } from "../common/cliConfig";
+import { applyProjectConfig, loadStackFile, type ResolvedConfig } from "../common/cliConfig";
+import { loadProject } from "../common/cliProject";
 import { runChild, writeChildResult } from "./childResult";
 import type { EngineUrn, RecordedResource } from "./program";
 import { isTestCiphertext, testDecrypt } from "./stackFile";

@@ -1,5 +1,5 @@
 // Reading what the notifier published: the MessageStructure "json" document and its parts.
-import type { PublishInput } from "../handler/notifier";
+import type { PublishInput } from "../handler/support/deps";
 
 export interface Structure {
   default: string;

@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyProjectConfig, loadProject, loadStackFile, type Decrypter } from "../common/cliConfig";
+import { applyProjectConfig, loadStackFile, type Decrypter } from "../common/cliConfig";
+import { loadProject } from "../common/cliProject";
 import { KEY_ROLES, PROJECT_FILE } from "../common/configKeys";
 import { useScratch } from "../testkit/scratch";
 import { REPO } from "../testkit/program";

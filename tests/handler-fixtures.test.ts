@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createNotifier } from "../handler/notifier";
-import type { Severity } from "../handler/severity";
-import { isValidSnsSubject } from "../handler/text";
+import type { Severity } from "../handler/records";
+import { isValidSnsSubject } from "../handler/support/text";
 import { readable, type ReadablePublish } from "../testkit/published";
 
 const FIXTURES = path.join(__dirname, "fixtures");

@@ -11,9 +11,10 @@
 // A failure prints the seed and the shrunk counterexample; rerun with FUZZ_SEED=<seed>.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decide, decideSqsBody } from "../handler/classify";
-import { createNotifier, type PublishInput } from "../handler/notifier";
-import { SEVERITY_LEVELS, SEVERITY_TABLE, severityFor } from "../handler/severity";
+import { decide, decideSqsBody } from "../handler/classify/decide";
+import { createNotifier } from "../handler/notifier";
+import { type PublishInput } from "../handler/support/deps";
+import { SEVERITY_LEVELS, SEVERITY_TABLE, severityFor } from "../handler/classify/severity";
 
 const TOPIC = "arn:aws:sns:us-east-1:999999999999:root-alerts";
 /** SNS: 256 KiB per message, message attributes (name, type and value) included. */

@@ -14,12 +14,13 @@ import {
   worstCaseBatchMs,
   worstCaseFlushMs,
   worstCaseRootEventMs,
-} from "../handler/budget";
-import { decide } from "../handler/classify";
-import { MESSAGE_MAX_BYTES, RAW_PAYLOAD_MAX_BYTES } from "../handler/message";
-import { createNotifier, type NameCache, type NotifierDeps } from "../handler/notifier";
-import { isValidSnsSubject, utf8Bytes } from "../handler/text";
-import type { StateStore } from "../handler/stateStore";
+} from "../handler/support/budget";
+import { decide } from "../handler/classify/decide";
+import { MESSAGE_MAX_BYTES, RAW_PAYLOAD_MAX_BYTES } from "../handler/alerts/alertModel";
+import { createNotifier } from "../handler/notifier";
+import { type NameCache, type NotifierDeps } from "../handler/support/deps";
+import { isValidSnsSubject, utf8Bytes } from "../handler/support/text";
+import type { StateStore } from "../handler/state/stateStore";
 import { readable, type ReadablePublish } from "../testkit/published";
 
 const TOPIC = "arn:aws:sns:us-east-1:999999999999:root-alerts";

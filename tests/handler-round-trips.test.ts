@@ -6,9 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDynamoStore } from "../handler/dynamoStore";
-import { createNotifier, type PublishInput } from "../handler/notifier";
-import type { FlushRequest } from "../handler/stateStore";
+import { createDynamoStore } from "../handler/state/dynamoStore";
+import { createNotifier } from "../handler/notifier";
+import { type PublishInput } from "../handler/support/deps";
+import type { FlushRequest } from "../handler/records";
 import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 import { slowClient } from "../testkit/slowDynamo";
 

@@ -3,12 +3,17 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import * as budget from "../handler/budget";
-import { decide } from "../handler/classify";
+import * as budget from "../handler/support/budget";
+import { decide } from "../handler/classify/decide";
 import { createNotifier } from "../handler/notifier";
-import type { StateStore } from "../handler/stateStore";
-import { buildSubject, consoleLink, formatUtc } from "../handler/message";
-import { SEVERITY_CONDITIONS, SEVERITY_LEVELS, SEVERITY_TABLE, severityFor } from "../handler/severity";
+import type { StateStore } from "../handler/state/stateStore";
+import { buildSubject, consoleLink, formatUtc } from "../handler/alerts/alertParts";
+import {
+  SEVERITY_CONDITIONS,
+  SEVERITY_LEVELS,
+  SEVERITY_TABLE,
+  severityFor,
+} from "../handler/classify/severity";
 import {
   FALLBACK_SUBJECT,
   SNS_SUBJECT_MAX_CHARS,
@@ -17,7 +22,7 @@ import {
   toSnsSubject,
   truncateUtf8,
   utf8Bytes,
-} from "../handler/text";
+} from "../handler/support/text";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 

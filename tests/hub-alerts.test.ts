@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDynamoStore } from "../handler/dynamoStore";
+import { createDynamoStore } from "../handler/state/dynamoStore";
 import { startFakeDynamo } from "../testkit/fakeDynamo";
 import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";
 
@@ -113,7 +113,7 @@ describe("hub with subscriptions and a chat webhook", () => {
       "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
       value: SECRET_URL,
     });
-    const fn = one(run, "aws:lambda/function:Function");
+    const fn = one(run, "aws:lambda/function:Function", "root-activity-hub-notifier");
     const vars = (fn.inputs.environment as { variables: Record<string, string> }).variables;
     expect(vars.WEBHOOK_PARAMETER).toBe("/root-activity-monitor/test/webhook-url");
     expect(vars.WEBHOOK_FORMAT).toBe("teams");

@@ -1,7 +1,7 @@
 // The hub's CloudWatch dashboard, from the real program (index.ts) with Pulumi.hub.yaml under mocks:
 // its charts must read the notifier's real metric names and the hub's real function, queues and rule.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALERT_DIMENSION_SETS, METRIC_NAMESPACE, METRICS } from "../handler/metricNames";
+import { ALERT_DIMENSION_SETS, METRIC_NAMESPACE, METRICS } from "../handler/support/metricNames";
 import { OLDEST_EVENT_ALARM_SECONDS } from "../hub/alarms";
 import { metricSearch, dashboardName } from "../hub/dashboard";
 import { startFakeAws, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";

@@ -1,10 +1,10 @@
 // The real program (index.ts) with the real example hub config (Pulumi.hub.yaml), under mocks.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/budget";
+import { NOTIFIER_TIMEOUT_SECONDS } from "../handler/support/budget";
 import { NOTIFIER_ARCHIVE_BUDGET_BYTES } from "../hub/archive";
 import { minifiedNotifierSource, notifierModuleBody } from "../hub/notifierCode";
-import { rootEventPattern } from "../handler/rootEvent";
-import { tamperBranches, withTamper } from "../handler/tamperEvent";
+import { rootEventPattern } from "../handler/classify/rootEvent";
+import { tamperBranches, withTamper } from "../handler/classify/tamperEvent";
 import { FakeAwsError, startFakeAws, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
 import { zipArchive } from "../testkit/zip";
 import { HUB_ACCOUNT, ofType, one, parseJson, runProgram, type ProgramRun } from "../testkit/program";

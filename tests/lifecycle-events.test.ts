@@ -11,8 +11,8 @@ import {
   lifecycleEventPattern,
   readLifecycleEvent,
   withLifecycle,
-} from "../handler/lifecycleEvent";
-import { rootEventPattern } from "../handler/rootEvent";
+} from "../handler/classify/lifecycleEvent";
+import { rootEventPattern } from "../handler/classify/rootEvent";
 import { lifecycleScope } from "../spoke/lifecycleRules";
 import { matchesPattern } from "../testkit/eventPattern";
 

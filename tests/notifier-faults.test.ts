@@ -24,8 +24,8 @@ import {
   SNS_REQUEST_TIMEOUT_MS,
   snsNominalWorstCaseMs,
   worstCaseBatchMs,
-} from "../handler/budget";
-import { MAX_RECEIVE_COUNT } from "../hub/hub";
+} from "../handler/support/budget";
+import { MAX_RECEIVE_COUNT } from "../hub/queues";
 import { FakeAwsError, fakeAwsEnv, startFakeAws, type FakeAws, type Responders } from "../testkit/fakeAws";
 import { createSandbox, sqsBatch, type InvocationResult, type Sandbox } from "../testkit/lambdaSandbox";
 import { one, parseJson, runExampleHub, type ProgramRun } from "../testkit/program";

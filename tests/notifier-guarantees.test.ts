@@ -10,10 +10,10 @@
 //     notifier logs it: then it sends alone rather than risk a miss).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/budget";
-import { createDynamoStore } from "../handler/dynamoStore";
+import { QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../handler/support/budget";
+import { createDynamoStore } from "../handler/state/dynamoStore";
 import { createNotifier } from "../handler/notifier";
-import type { FlushRequest } from "../handler/stateStore";
+import type { FlushRequest } from "../handler/records";
 import {
   batchesOf,
   burstOf,

@@ -2,14 +2,14 @@
 // account-name cache, and the DynamoDB store's digest holding and stale re-claims (on dynalite).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccountNames } from "../handler/accountNames";
-import type { Alert } from "../handler/alertModel";
-import { withDeadline } from "../handler/deadline";
-import { kitOf } from "../handler/deps";
-import { createDynamoStore } from "../handler/dynamoStore";
-import { publishInput } from "../handler/publisher";
-import { processBatch } from "../handler/sqsBatch";
-import type { DigestEntry } from "../handler/digest";
+import { createAccountNames } from "../handler/alerts/accountNames";
+import type { Alert } from "../handler/alerts/alertModel";
+import { withDeadline } from "../handler/support/deadline";
+import { kitOf } from "../handler/support/deps";
+import { createDynamoStore } from "../handler/state/dynamoStore";
+import { publishInput } from "../handler/publish/publisher";
+import { processBatch } from "../handler/event/sqsBatch";
+import type { DigestEntry } from "../handler/records";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 

@@ -6,11 +6,11 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STATE_REQUEST_TIMEOUT_MS } from "../handler/budget";
-import type { DigestEntry } from "../handler/digest";
-import { createDynamoStore } from "../handler/dynamoStore";
+import { STATE_REQUEST_TIMEOUT_MS } from "../handler/support/budget";
+import type { DigestEntry } from "../handler/records";
+import { createDynamoStore } from "../handler/state/dynamoStore";
 import { stateClientConfig } from "../handler/lambda";
-import type { StateStore } from "../handler/stateStore";
+import type { StateStore } from "../handler/state/stateStore";
 import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 import { everyAnswerLate, firstAttemptLate, startLateDynamo, type LateDynamo } from "../testkit/lateDynamo";
 

@@ -4,8 +4,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { rootEventPattern } from "../handler/rootEvent";
-import { deploySessionArn, withTamper } from "../handler/tamperEvent";
+import { rootEventPattern } from "../handler/classify/rootEvent";
+import { deploySessionArn, withTamper } from "../handler/classify/tamperEvent";
 import { matchesPattern } from "../testkit/eventPattern";
 import { fakeAwsEnv, startFakeAws, type FakeAws } from "../testkit/fakeAws";
 import { createSandbox, sqsBatch, type Sandbox } from "../testkit/lambdaSandbox";

@@ -8,7 +8,8 @@ import * as policyLib from "@pulumi/policy";
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { policies, stackPolicies, T } from "../policy/policies";
+import { policies, stackPolicies } from "../policy/policies";
+import { T } from "../policy/documents";
 import {
   defaultOrg,
   HUB_BUS_ARN,

@@ -8,7 +8,7 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it, vi } from "vitest";
-import { SELF_TEST_DETAIL_TYPE, SELF_TEST_LOG, SELF_TEST_SOURCE } from "../handler/selfTest";
+import { SELF_TEST_DETAIL_TYPE, SELF_TEST_LOG, SELF_TEST_SOURCE } from "../handler/classify/selfTest";
 import { main } from "../scripts/selftest";
 import { parseNotifierLine, traceOf } from "../scripts/selftest/notifierLog";
 import { resolveOptions } from "../scripts/selftest/options";

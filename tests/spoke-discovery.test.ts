@@ -3,7 +3,8 @@ import { STSClient } from "@aws-sdk/client-sts";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Shard } from "../spoke/config";
-import { discoverAccounts, DiscoveryError, type DiscoveryOptions } from "../spoke/discovery";
+import { discoverAccounts, type DiscoveryOptions } from "../spoke/discovery";
+import { DiscoveryError } from "../spoke/discoveryError";
 import { inShard, shardOf } from "../spoke/shard";
 import { FakeAwsError, fakeAwsEnv, type FakeAws } from "../testkit/fakeAws";
 import {

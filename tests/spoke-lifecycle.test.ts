@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FORWARDER_ROLE_NAME } from "../common/monitorNames";
-import { lifecycleBranches } from "../handler/lifecycleEvent";
+import { lifecycleBranches } from "../handler/classify/lifecycleEvent";
 import { LIFECYCLE_RULE_NAME } from "../spoke/lifecycleRules";
 import { matchesPattern } from "../testkit/eventPattern";
 import type { FakeAws } from "../testkit/fakeAws";

@@ -1,8 +1,8 @@
 // The real program (index.ts) as a spoke stack, from the shipped template, against a fake
 // organization of ~30 accounts in nested OUs served over several pages by a local endpoint.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rootEventPattern } from "../handler/rootEvent";
-import { callerDeployer, deploySessionArn, withTamper } from "../handler/tamperEvent";
+import { rootEventPattern } from "../handler/classify/rootEvent";
+import { callerDeployer, deploySessionArn, withTamper } from "../handler/classify/tamperEvent";
 import { guardPolicyText } from "../common/guardPolicy";
 import { FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";
 import {

@@ -4,9 +4,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { decide } from "../handler/classify";
-import { rootEventPattern } from "../handler/rootEvent";
-import { callerDeployer, deploySessionArn, tamperBranches, withTamper } from "../handler/tamperEvent";
+import { decide } from "../handler/classify/decide";
+import { rootEventPattern } from "../handler/classify/rootEvent";
+import {
+  callerDeployer,
+  deploySessionArn,
+  tamperBranches,
+  withTamper,
+} from "../handler/classify/tamperEvent";
 import { matchesPattern } from "../testkit/eventPattern";
 import { readSubscriptions } from "../hub/subscriptions";
 

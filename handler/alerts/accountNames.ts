@@ -1,12 +1,12 @@
 // Account names for alerts: Organizations DescribeAccount, capped, with a container-lifetime cache
-// (successes kept, failures retried after a while) and one lookup per account in flight. No
-// module-level Map: the cache is a plain object. No Pulumi imports: serialized into the Lambda.
-import { isAccountId } from "../common/awsNames";
+// (successes kept, failures retried after a while) and one lookup per account in flight. No module-
+// level Map: the cache is a plain object.
+import { isAccountId } from "../../common/awsNames";
 import type { AccountName } from "./alertModel";
-import { NAME_FAILURE_RETRY_AFTER_MS, NAME_LOOKUP_CAP_MS } from "./budget";
-import { errorText, withDeadline } from "./deadline";
-import type { Kit, NameCache } from "./deps";
-import { oneLine } from "./text";
+import { NAME_FAILURE_RETRY_AFTER_MS, NAME_LOOKUP_CAP_MS } from "../support/budget";
+import { errorText, withDeadline } from "../support/deadline";
+import type { Kit, NameCache } from "../support/deps";
+import { oneLine } from "../support/text";
 
 export type AccountNames = (accountId: string | undefined) => Promise<AccountName>;
 

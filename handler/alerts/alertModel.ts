@@ -1,7 +1,7 @@
 // The alert model that every builder fills and formats.ts renders per protocol, and the size caps
-// the builders keep to. No Pulumi imports: serialized into the Lambda.
-import type { Severity } from "./severity";
-import type { RootSession } from "./stateStore";
+// the builders keep to.
+import type { Severity } from "../records";
+import type { RootSession } from "../records";
 
 /** Size caps in UTF-8 bytes. formats.ts scales them down when the whole SNS message would not fit. */
 export interface Caps {

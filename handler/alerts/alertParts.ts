@@ -1,9 +1,8 @@
 // The pieces every alert builder shares: subject, times, links, account lines, fields, attributes
-// and the footer. Each value is sanitized (one line, capped) here. No Pulumi imports: serialized
-// into the Lambda.
-import { isAccountId } from "../common/awsNames";
+// and the footer. Each value is sanitized (one line, capped) here.
+import { isAccountId } from "../../common/awsNames";
 import type { AccountName, AlertKind } from "./alertModel";
-import { asciiOnly, oneLine, toSnsSubject, truncateAscii } from "./text";
+import { asciiOnly, oneLine, toSnsSubject, truncateAscii } from "../support/text";
 
 const PROJECT = "root-activity-monitor";
 

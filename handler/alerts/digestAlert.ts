@@ -1,18 +1,10 @@
 // The digest message of storm control: every root event of one account and one minute that was not
-// alerted on its own, one line each. No Pulumi imports: serialized into the Lambda.
-import { buildSubject, DOC_SCHEMA, formatUtc, type AccountName, type Alert, type Caps } from "./message";
-import { SEVERITY_LEVELS, type Severity } from "./severity";
-import { capBytes, oneLine } from "./text";
-
-/** One event as a digest lists it. Strings are sanitized (one line, capped) when stored. */
-export interface DigestEntry {
-  eventId: string;
-  name: string;
-  time: string;
-  region: string;
-  result: string;
-  severity: Severity;
-}
+// alerted on its own, one line each.
+import { buildSubject, formatUtc } from "./alertParts";
+import { DOC_SCHEMA, type AccountName, type Alert, type Caps } from "./alertModel";
+import type { DigestEntry, Severity } from "../records";
+import { SEVERITY_LEVELS } from "../classify/severity";
+import { capBytes, oneLine } from "../support/text";
 
 export const DIGEST_ADVICE =
   "Root is busy in this account. Confirm with the account owner that this session was planned; if not, treat root as compromised: reset the root password, check root MFA, delete root access keys.";

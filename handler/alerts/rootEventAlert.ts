@@ -1,7 +1,6 @@
-// Turns a root event into an alert meant to be read at 3 a.m.: one model per alert (subject,
-// plain-text body, stable JSON document, chat card content, routing attributes) that formats.ts
-// renders per protocol. The other alerts are in notices.ts and digest.ts. No Pulumi imports:
-// serialized into the Lambda.
+// Turns a root event into an alert meant to be read at 3 a.m.: one model per alert (subject, plain-
+// text body, stable JSON document, chat card content, routing attributes) that formats.ts renders
+// per protocol. The other alerts are in notices.ts and digest.ts.
 import {
   DOC_SCHEMA,
   FULL_CAPS,
@@ -26,15 +25,11 @@ import {
   safeJson,
   threadOf,
 } from "./alertParts";
-import type { RootEventFacts } from "./classify";
-import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "./rootEvent";
-import type { SeverityVerdict } from "./severity";
+import { resultOf, type RootEventFacts } from "../classify/facts";
+import { CONSOLE_INVOKED_BY, ROOT_IDENTITY_TYPE } from "../classify/rootEvent";
+import type { SeverityVerdict } from "../classify/severity";
 import { tamperDoc, tamperRows, tamperSubject } from "./tamperAlert";
-import { block, capBytes, oneLine } from "./text";
-
-export * from "./alertModel";
-export { buildSubject, consoleLink, formatUtc, rawText } from "./alertParts";
-export { buildTestAlert, buildUnreadableAlert, TEST_ADVICE } from "./notices";
+import { block, capBytes, oneLine } from "../support/text";
 
 /** The `rootAccess` attribute: a root session nobody was seen opening is told apart. */
 function rootAccessOf(f: RootEventFacts, ctx: AlertContext): (typeof ROOT_ACCESS_VALUES)[number] {
@@ -64,13 +59,6 @@ function howLine(f: RootEventFacts, cap: number): string {
   if (f.invokedBy.trim().toLowerCase() === CONSOLE_INVOKED_BY)
     return `API call made in the AWS console (invokedBy ${by})`;
   return `API call (invokedBy "${by}", not a known AWS service principal)`;
-}
-
-/** "success", "failed" or "unknown", for digests and the JSON document. */
-export function resultOf(f: RootEventFacts): "success" | "failed" | "unknown" {
-  if (f.failed) return "failed";
-  if (f.isSignIn && f.signInResult?.trim().toLowerCase() !== "success") return "unknown";
-  return "success";
 }
 
 function resultLine(f: RootEventFacts, cap: number): string {

@@ -1,11 +1,10 @@
 // What a tamper alert says beyond a root alert (message.ts builds both): how bad it is (critical
 // when the change went through, high when it was refused or failed), its subject, and the rows that
-// name which rule or role, who, and whether the guard stopped it. No Pulumi imports: serialized
-// into the Lambda, so kept small.
+// name which rule or role, who, and whether the guard stopped it.
 import { field } from "./alertParts";
-import type { RootEventFacts, TamperFacts } from "./facts";
-import type { SeverityVerdict } from "./severity";
-import { oneLine } from "./text";
+import type { RootEventFacts, TamperFacts } from "../classify/facts";
+import type { SeverityVerdict } from "../classify/severity";
+import { oneLine } from "../support/text";
 
 /** Values of the `tamper` message attribute: every tamper alert has one, no other alert does. */
 export const TAMPER_VALUES = ["changed", "denied", "failed"] as const;

@@ -1,9 +1,9 @@
-// The [TEST] alert a self-test produces. No Pulumi imports: serialized into the Lambda.
+// The [TEST] alert a self-test produces.
 import type { SelfTestFacts } from "../classify/facts";
-import { DOC_SCHEMA, FULL_CAPS, type AccountName, type Alert } from "./alertModel";
+import { DOC_SCHEMA, type AccountName, type Alert } from "./alertModel";
 import * as part from "./alertParts";
 import { SELF_TEST_SOURCE } from "../classify/selfTest";
-import { asciiOnly, block, capBytes, oneLine, utf8Bytes } from "../support/text";
+import { asciiOnly, oneLine } from "../support/text";
 
 export const TEST_ADVICE =
   "Nothing to do: this proves alerts reach you. A real root alert never says [TEST] and never comes from the self-test source.";

@@ -1,10 +1,8 @@
-// Reads one EventBridge envelope and decides: alert, skip, or unreadable. No Pulumi imports:
-// serialized into the Lambda. No module-level Set/Map.
-//
-// The hub rule only delivers events that matched a root pattern, so anything that cannot be read is an
-// anomaly and is reported, never dropped. Only a well-formed event that is clearly not root, or clearly
-// AWS acting on its own, is skipped. detail-type and source are NOT checked: they are the rule's job,
-// and some real envelopes carry placeholders there.
+// Reads one EventBridge envelope and decides: alert, skip, or unreadable. No module-level Set/Map.
+// The hub rule only delivers events that matched a root pattern, so anything that cannot be read is
+// an anomaly and is reported, never dropped. Only a well-formed event that is clearly not root, or
+// clearly AWS acting on its own, is skipped. detail-type and source are NOT checked: they are the
+// rule's job, and some real envelopes carry placeholders there.
 import {
   ASSUME_ROOT,
   CONSOLE_INVOKED_BY,
@@ -15,26 +13,10 @@ import {
 } from "./rootEvent";
 import { SELF_TEST_SOURCE } from "./selfTest";
 import { severityFor } from "./severity";
-import { tamperVerdict } from "./tamperAlert";
+import { tamperVerdict } from "../alerts/tamperAlert";
 import { deniedBySCP, tamperOutcome, tamperTargetOf } from "./tamperEvent";
 import type { Decision, PartialFacts, RootEventFacts, SelfTestFacts } from "./facts";
-
-export type { Decision, PartialFacts, RootAccess, RootEventFacts, SelfTestFacts } from "./facts";
-
-type Obj = Record<string, unknown>;
-
-export function isObject(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** "a number", "null", "an array", ... for problem descriptions. */
-export function describeType(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") return "an object";
-  if (typeof v === "undefined") return "missing";
-  return `a ${typeof v}`;
-}
+import { describeType, isObject, type Obj } from "../event/objects";
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;

@@ -89,3 +89,10 @@ export type Decision =
   | { decision: "test"; test: SelfTestFacts }
   | { decision: "skip"; reason: string; facts: RootEventFacts | PartialFacts }
   | { decision: "unreadable"; problem: string; partial: PartialFacts };
+
+/** "success", "failed" or "unknown", for digests and the JSON document. */
+export function resultOf(f: RootEventFacts): "success" | "failed" | "unknown" {
+  if (f.failed) return "failed";
+  if (f.isSignIn && f.signInResult?.trim().toLowerCase() !== "success") return "unknown";
+  return "success";
+}

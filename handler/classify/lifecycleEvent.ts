@@ -1,7 +1,6 @@
 // The single definition of "a lifecycle event": the organization gaining, losing or moving an
 // account, and an account opting into a region. The spoke forwarding rules, the hub's coverage rule
 // and the coverage function all build on this module, as they do on rootEvent.ts for root events.
-// No Pulumi imports: it is also bundled into the coverage function.
 
 /** Organizations records its events in the management account, in us-east-1 (a global service). */
 export const ORGANIZATIONS_SOURCE = "aws.organizations";

@@ -1,6 +1,5 @@
 // The single definition of "a root event". The spoke forwarding rules, the hub rule and the
-// notifier all build on these constants, so they cannot drift apart. No Pulumi imports: this
-// module is also serialized into the notifier.
+// notifier all build on these constants, so they cannot drift apart.
 import { selfTestPattern } from "./selfTest";
 
 /** `detail.userIdentity.type` of a CloudTrail record made with root credentials. */

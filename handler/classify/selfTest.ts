@@ -1,6 +1,5 @@
 // The self-test contract shared by the rules (which must let it through), the notifier (which must
 // label it [TEST] and log it) and `npm run selftest` (which sends it and waits for the log line).
-// No Pulumi imports: serialized into the Lambda.
 
 /**
  * Source of a synthetic self-test event. PutEvents cannot use an `aws.` source, so a self-test can

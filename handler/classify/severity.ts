@@ -1,8 +1,7 @@
 // How bad is this root event? One table, exported as plain data so the README can print it and the
-// notifier can be read against it. No Pulumi imports: serialized into the Lambda. Plain arrays and
-// objects only (a module-level Set/Map would serialize empty).
-
-export type Severity = "critical" | "high" | "medium" | "low";
+// notifier can be read against it. Plain arrays and objects only (a module-level Set/Map would
+// serialize empty).
+import type { Severity } from "../records";
 
 /** Most to least severe. */
 export const SEVERITY_LEVELS: readonly Severity[] = ["critical", "high", "medium", "low"];

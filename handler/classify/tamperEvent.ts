@@ -1,8 +1,8 @@
 // The single definition of "a tamper event": a change to the monitor's own forwarding rules, their
 // targets, or its roles, by anyone but the deploy role, whether it went through or was refused. The
 // spoke forwarding rules, the hub rule and the notifier all build on this module, as they do on
-// rootEvent.ts for root events. No Pulumi imports: it is also serialized into the notifier.
-import { DEPLOY_SESSION_NAME, MONITOR_PREFIX } from "../common/monitorNames";
+// rootEvent.ts for root events.
+import { DEPLOY_SESSION_NAME, MONITOR_PREFIX } from "../../common/monitorNames";
 import { fromAws, ROOT_DETAIL_TYPES } from "./rootEvent";
 
 export const EVENTS_EVENT_SOURCE = "events.amazonaws.com";

@@ -1,11 +1,10 @@
 // At most one update per account, stack and window, through the hub's state table: a conditional
 // write claims the (account, stack, window) before the trigger runs. The claim carries a token that
-// is the same for every delivery of one event (its EventBridge ID), so a write the SDK retried after
-// its first attempt had landed, or an SQS redelivery of the same event, finds its own claim and
-// carries on where it stopped, while a second event (CreateAccountResult and then
-// AccountJoinedOrganization for one account) finds another's and starts nothing.
-// No Pulumi imports: bundled into the coverage function. The SDK module is passed in (lambda.ts
-// requires it lazily).
+// is the same for every delivery of one event (its EventBridge ID), so a write the SDK retried
+// after its first attempt had landed, or an SQS redelivery of the same event, finds its own claim
+// and carries on where it stopped, while a second event (CreateAccountResult and then
+// AccountJoinedOrganization for one account) finds another's and starts nothing. The SDK module is
+// passed in (lambda.ts requires it lazily).
 import type * as Dynamo from "@aws-sdk/client-dynamodb";
 
 /** Keys of the coverage function's items all start so (its role may touch no other item). */

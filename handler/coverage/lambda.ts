@@ -9,7 +9,7 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse } from "aws-lambda";
-import type { PublishInput } from "../deps";
+import type { PublishInput } from "../support/deps";
 import { createClaims, type Claims } from "./claims";
 import { createCoverage } from "./coverage";
 import type { FollowUp } from "./notices";

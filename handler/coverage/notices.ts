@@ -1,11 +1,11 @@
 // The coverage function's notices, in the alerts' model (formats.ts renders them per protocol, as
 // for root alerts), with the routing attribute `kind` = "coverage" so a filter policy can send them
-// to their own channel. No Pulumi imports: bundled into the coverage function.
-import { DOC_SCHEMA, type AccountName, type Alert } from "../alertModel";
-import * as part from "../alertParts";
-import type { Severity } from "../severity";
-import { oneLine } from "../text";
-import type { LifecycleChange } from "../lifecycleEvent";
+// to their own channel.
+import { DOC_SCHEMA, type AccountName, type Alert } from "../alerts/alertModel";
+import * as part from "../alerts/alertParts";
+import type { Severity } from "../records";
+import { oneLine } from "../support/text";
+import type { LifecycleChange } from "../classify/lifecycleEvent";
 import type { Started, TriggerKind } from "./triggers";
 
 export const COVERAGE_KIND = "coverage" as const;

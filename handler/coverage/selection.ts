@@ -1,6 +1,6 @@
 // Which spoke stacks an account concerns, from each stack's selection as its stack file says (the
 // hub embeds them as plain data when it deploys). The shard is the spoke's own `shardOf`, so the
-// two can never disagree. No Pulumi imports: bundled into the coverage function.
+// two can never disagree.
 import { shardOf } from "../../spoke/shard";
 
 /** What a spoke stack selects: the fields of its Pulumi.<stack>.yaml that decide it. */

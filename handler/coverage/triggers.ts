@@ -1,6 +1,6 @@
 // Starting a spoke stack's `pulumi up` from the hub: Pulumi Deployments' REST API, or a GitHub
-// Actions workflow_dispatch. The token is passed in per call and never appears in an error or a log.
-// No Pulumi imports: bundled into the coverage function.
+// Actions workflow_dispatch. The token is passed in per call and never appears in an error or a
+// log.
 
 export const TRIGGERS = ["none", "pulumi-deployments", "github-actions"] as const;
 export type TriggerKind = (typeof TRIGGERS)[number];

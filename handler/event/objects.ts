@@ -1,5 +1,4 @@
-// Telling what an unknown value is, for the parsers of every stage. No Pulumi imports: serialized into
-// the Lambda.
+// Telling what an unknown value is, for the parsers of every stage.
 export type Obj = Record<string, unknown>;
 
 export function isObject(v: unknown): v is Obj {

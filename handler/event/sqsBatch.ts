@@ -1,9 +1,9 @@
 // The SQS batch: records are processed concurrently, and each record that fails is reported as a
 // batch item failure, so SQS redelivers only those. A failed record without a messageId cannot be
-// named: then the whole batch fails. No Pulumi imports: serialized into the Lambda.
+// named: then the whole batch fails.
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { isObject } from "./classify";
-import { errorText } from "./deadline";
+import { isObject } from "./objects";
+import { errorText } from "../support/deadline";
 
 /** An SQS event, as Lambda delivers it: `{ Records: [...] }`. Its records are still unchecked. */
 export function isSqsEvent(event: unknown): event is SQSEvent {

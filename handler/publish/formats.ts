@@ -1,8 +1,8 @@
-// Renders one alert per protocol: the SNS MessageStructure "json" document (email, default,
-// email-json, https = chat card) and incoming-webhook bodies. Keeps the whole SNS message under the
-// limit by rebuilding with smaller caps. No Pulumi imports: serialized into the Lambda.
-import { FULL_CAPS, scaleCaps, type Alert, type Caps } from "./message";
-import { utf8Bytes } from "./text";
+// Renders one alert per protocol: the SNS MessageStructure "json" document (email, default, email-
+// json, https = chat card) and incoming-webhook bodies. Keeps the whole SNS message under the limit
+// by rebuilding with smaller caps.
+import { FULL_CAPS, scaleCaps, type Alert, type Caps } from "../alerts/alertModel";
+import { utf8Bytes } from "../support/text";
 
 /** SNS takes 256 KiB per message, attributes included; our attributes stay well under 16 KB. */
 export const SNS_MESSAGE_BUDGET_BYTES = 240_000;

@@ -1,11 +1,11 @@
 // Sends one alert: fitted to SNS's limits, published under the deadline, then posted to the webhook
-// (best effort: the SNS alert is already out). No Pulumi imports: serialized into the Lambda.
-import type { Alert, Caps } from "./alertModel";
-import { PUBLISH_DEADLINE_MS, WEBHOOK_CAP_MS } from "./budget";
-import { errorText, withDeadline } from "./deadline";
-import type { Kit, PublishInput } from "./deps";
+// (best effort: the SNS alert is already out).
+import type { Alert, Caps } from "../alerts/alertModel";
+import { PUBLISH_DEADLINE_MS, WEBHOOK_CAP_MS } from "../support/budget";
+import { errorText, withDeadline } from "../support/deadline";
+import type { Kit, PublishInput } from "../support/deps";
 import { fitForSns, webhookBody } from "./formats";
-import { toSnsSubject } from "./text";
+import { toSnsSubject } from "../support/text";
 
 /** Builds the alert (shrinking caps until it fits), publishes it, posts it. Throws when the publish failed. */
 export type Publisher = (build: (caps: Caps) => Alert, logBase: Record<string, unknown>) => Promise<Alert>;

@@ -1,14 +1,15 @@
 // Sends the digest of one account's bucket, when its delayed flush message arrives: every held
-// event, in parts if long. Throws on failure, so SQS retries. No Pulumi imports: serialized into
-// the Lambda.
-import type { AccountNames } from "./accountNames";
-import type { Kit } from "./deps";
-import { buildDigest, sortEntries, type DigestEntry } from "./digest";
-import type { Publisher } from "./publisher";
-import { FLUSH_STATE_CAP_MS, STATE_DONE_CAP_MS } from "./budget";
-import { withDeadline } from "./deadline";
+// event, in parts if long. Throws on failure, so SQS retries.
+import type { AccountNames } from "../alerts/accountNames";
+import type { Kit } from "../support/deps";
+import { buildDigest, sortEntries } from "../alerts/digestAlert";
+import { type DigestEntry } from "../records";
+import type { Publisher } from "../publish/publisher";
+import { FLUSH_STATE_CAP_MS, STATE_DONE_CAP_MS } from "../support/budget";
+import { withDeadline } from "../support/deadline";
 import { CLAIM_STALE_MS, deliveryToken } from "./router";
-import { BUCKET_MS, DIGEST_MAX_EVENTS_PER_MESSAGE, type FlushRequest } from "./stateStore";
+import { BUCKET_MS, DIGEST_MAX_EVENTS_PER_MESSAGE } from "../state/stateStore";
+import { type FlushRequest } from "../records";
 
 export type Flusher = (req: FlushRequest, sqsMessageId: string | undefined) => Promise<void>;
 

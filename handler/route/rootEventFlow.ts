@@ -1,18 +1,21 @@
 // One root event, from decision to alert: the account names and the root-session attribution run
 // beside the router's state phase, then the alert is published (unless it is a duplicate or held
-// for a digest) and its claim settled. No Pulumi imports: serialized into the Lambda.
-import type { AccountNames } from "./accountNames";
-import { STATE_PHASE_CAP_MS } from "./budget";
-import { readPartial, type RootEventFacts } from "./classify";
-import { errorText, withDeadline } from "./deadline";
-import type { Kit } from "./deps";
-import { buildAlert, buildUnreadableAlert, rawText } from "./message";
-import type { Publisher } from "./publisher";
+// for a digest) and its claim settled.
+import type { AccountNames } from "../alerts/accountNames";
+import { STATE_PHASE_CAP_MS } from "../support/budget";
+import { readPartial } from "../classify/decide";
+import { type RootEventFacts } from "../classify/facts";
+import { errorText, withDeadline } from "../support/deadline";
+import type { Kit } from "../support/deps";
+import { buildAlert } from "../alerts/rootEventAlert";
+import { buildUnreadableAlert } from "../alerts/unreadableAlert";
+import { rawText } from "../alerts/alertParts";
+import type { Publisher } from "../publish/publisher";
 import type { Router } from "./router";
-import type { SeverityVerdict } from "./severity";
-import type { RootSession } from "./stateStore";
+import type { SeverityVerdict } from "../classify/severity";
+import type { RootSession } from "../records";
 
-export type RootAlerter = (
+export type RootEventFlow = (
   f: RootEventFacts,
   initial: SeverityVerdict,
   base: Record<string, unknown>,
@@ -20,12 +23,12 @@ export type RootAlerter = (
   sqsMessageId: string | undefined,
 ) => Promise<void>;
 
-export function createRootAlerter(
+export function createRootEventFlow(
   kit: Kit,
   accountName: AccountNames,
   router: Router,
   publish: Publisher,
-): RootAlerter {
+): RootEventFlow {
   const { deps, now } = kit;
   const cap = deps.statePhaseCapMs ?? STATE_PHASE_CAP_MS;
 

@@ -1,20 +1,24 @@
 // Where a root event goes: a duplicate (already notified), on its own, or held for its account's
 // digest (storm control). Before the first publish of a burst there is one state round trip: the
 // claim, the account's activity note and (for a failed sign-in) the failure count run side by side;
-// mid-storm, the claim and the hold do.
-// The whole phase is capped and cancels at the cap: whatever answers later writes nothing more.
-// Any store failure sends the alert on its own: a duplicate beats a miss. No Pulumi imports:
-// serialized into the Lambda.
-import { isAccountId } from "../common/awsNames";
-import { NOTIFIER_TIMEOUT_SECONDS, STATE_DONE_CAP_MS, STATE_PHASE_CAP_MS } from "./budget";
-import type { RootEventFacts } from "./classify";
-import { withDeadline } from "./deadline";
-import type { Kit } from "./deps";
-import type { DigestEntry } from "./digest";
-import { resultOf } from "./message";
-import { escalateForFailures, SIGN_IN_FAILURE_WINDOW_MINUTES, type SeverityVerdict } from "./severity";
-import { BUCKET_MS, bucketOf, FLUSH_GRACE_SECONDS, type BucketRef } from "./stateStore";
-import { oneLine } from "./text";
+// mid-storm, the claim and the hold do. The whole phase is capped and cancels at the cap: whatever
+// answers later writes nothing more. Any store failure sends the alert on its own: a duplicate
+// beats a miss.
+import { isAccountId } from "../../common/awsNames";
+import { NOTIFIER_TIMEOUT_SECONDS, STATE_DONE_CAP_MS, STATE_PHASE_CAP_MS } from "../support/budget";
+import type { RootEventFacts } from "../classify/facts";
+import { withDeadline } from "../support/deadline";
+import type { Kit } from "../support/deps";
+import type { DigestEntry } from "../records";
+import { resultOf } from "../classify/facts";
+import {
+  escalateForFailures,
+  SIGN_IN_FAILURE_WINDOW_MINUTES,
+  type SeverityVerdict,
+} from "../classify/severity";
+import { BUCKET_MS, bucketOf, FLUSH_GRACE_SECONDS } from "../state/stateStore";
+import { type BucketRef } from "../records";
+import { oneLine } from "../support/text";
 
 /** A claim older than this is taken to be from an invocation that died (twice the function timeout). */
 export const CLAIM_STALE_MS = 2 * NOTIFIER_TIMEOUT_SECONDS * 1000;
@@ -27,7 +31,7 @@ export interface ClaimRef {
 
 /**
  * What the state phase decided for one root event. "busy": another delivery holds a live claim on
- * it, so nothing proves it was notified yet: its record goes back to SQS (see rootAlert.ts).
+ * it, so nothing proves it was notified yet: its record goes back to SQS (see rootEventFlow.ts).
  */
 export type Route =
   | { route: "alone"; verdict: SeverityVerdict; claim?: ClaimRef; note?: string }

@@ -1,21 +1,19 @@
-// StateStore on one DynamoDB table (pk, sk strings; TTL attribute expiresAt). Conditional writes make
-// claims and bucket closing safe across concurrent notifier invocations; a held event's digest entry
-// lives in its bucket's item, so holding it and the flush's closing are one atomic write each. The
-// SDK is required lazily (the Lambda runtime provides it). No Pulumi imports: serialized into the
-// Lambda.
+// StateStore on one DynamoDB table (pk, sk strings; TTL attribute expiresAt). Conditional writes
+// make claims and bucket closing safe across concurrent notifier invocations; a held event's digest
+// entry lives in its bucket's item, so holding it and the flush's closing are one atomic write
+// each. The SDK is required lazily (the Lambda runtime provides it).
 import type { AttributeValue, BatchGetItemCommandOutput, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { DigestEntry } from "./digest";
+import type { DigestEntry } from "../records";
 import {
   BUCKET_TTL_SECONDS,
   EVENT_TTL_SECONDS,
   ROOT_SESSION_TTL_SECONDS,
   SIGN_IN_FAILURE_TTL_SECONDS,
   timeKey,
-  type BucketRef,
   type Claimant,
-  type RootSession,
   type StateStore,
 } from "./stateStore";
+import { type BucketRef, type RootSession } from "../records";
 
 type Item = Record<string, AttributeValue>;
 const S = (v: string): AttributeValue => ({ S: v });

@@ -1,25 +1,9 @@
 // The notifier's shared state (one DynamoDB table on AWS): which event IDs were already notified,
-// failed root sign-ins per account, each account's latest minute of root activity, and storm-control
-// buckets with their digest entries. Every item expires (TTL), so state cannot grow without bound.
-// Any failure here makes the notifier send the alert anyway: a duplicate beats a miss. Every call
-// takes the deadline's signal: once it fires, the call stops and writes nothing more.
-// No Pulumi imports: serialized into the Lambda.
-import { isAccountId } from "../common/awsNames";
-import type { DigestEntry } from "./digest";
-
-/** Who opened a root session with AssumeRoot: kept under the session's access key for attribution. */
-export interface RootSession {
-  by?: string | undefined;
-  taskPolicy?: string | undefined;
-  targetAccount?: string | undefined;
-  at?: string | undefined;
-}
-
-/** Where a held event's digest entry lives: its account's bucket. */
-export interface BucketRef {
-  accountId: string;
-  bucket: number;
-}
+// failed root sign-ins per account, each account's latest minute of root activity, and storm-
+// control buckets with their digest entries. Every item expires (TTL), so state cannot grow without
+// bound. Any failure here makes the notifier send the alert anyway: a duplicate beats a miss. Every
+// call takes the deadline's signal: once it fires, the call stops and writes nothing more.
+import type { BucketRef, DigestEntry, RootSession } from "../records";
 
 type Signal = AbortSignal | undefined;
 
@@ -127,20 +111,4 @@ export function bucketOf(ms: number): number {
 /** Sort key of a time: fixed width, so string order is time order. */
 export function timeKey(ms: number): string {
   return String(Math.max(0, Math.floor(ms))).padStart(15, "0");
-}
-
-/** The body of the delayed SQS message that tells the notifier to send a bucket's digest. */
-export interface FlushRequest extends BucketRef {
-  rootActivityMonitor: "digest-flush";
-}
-
-export function isFlushRequest(v: unknown): v is FlushRequest {
-  if (typeof v !== "object" || v === null) return false;
-  const o = v as Record<string, unknown>;
-  return (
-    o.rootActivityMonitor === "digest-flush" &&
-    isAccountId(o.accountId) &&
-    typeof o.bucket === "number" &&
-    Number.isInteger(o.bucket)
-  );
 }

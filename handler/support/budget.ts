@@ -1,5 +1,5 @@
 // Time budgets of the notifier, in one place. The hub reads NOTIFIER_TIMEOUT_SECONDS (and the queue
-// settings) from here; the notifier reads the rest. No Pulumi imports: serialized into the Lambda.
+// settings) from here; the notifier reads the rest.
 //
 // Reasoning. Records of one SQS batch are processed CONCURRENTLY, so the batch's wall time is the
 // slowest single record, not a sum over the batch. One record is: the state phase and the account-name

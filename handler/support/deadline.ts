@@ -1,6 +1,5 @@
 // Deadlines that cancel: the work gets an AbortSignal that fires at the cap, so SDK calls
-// (`send(command, { abortSignal })`) stop there and no later step starts. No Pulumi imports:
-// serialized into the Lambda.
+// (`send(command, { abortSignal })`) stop there and no later step starts.
 import { oneLine } from "./text";
 
 export function errorText(err: unknown): string {

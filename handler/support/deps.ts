@@ -1,10 +1,11 @@
 // What the notifier is given (lambda.ts wires SNS, Organizations, DynamoDB, SQS, the webhook and
 // console output; tests wire fakes), and the kit its parts share: a clock, and logging and metrics
-// that can never stop an alert. No Pulumi imports, no SDK imports: serialized into the Lambda.
+// that can never stop an alert.
 import { errorText } from "./deadline";
-import type { WebhookFormat } from "./formats";
+import type { WebhookFormat } from "../publish/formats";
 import type { MetricName } from "./metrics";
-import type { FlushRequest, StateStore } from "./stateStore";
+import type { FlushRequest } from "../records";
+import type { StateStore } from "../state/stateStore";
 
 export interface PublishInput {
   topicArn: string;

@@ -1,5 +1,5 @@
 // CloudWatch metric names the notifier emits in embedded metric format (EMF) and the hub dashboard
-// and alarms read. One place, so the two cannot drift. No Pulumi imports: serialized into the Lambda.
+// and alarms read. One place, so the two cannot drift.
 
 export const METRIC_NAMESPACE = "RootActivityMonitor";
 

@@ -1,5 +1,5 @@
 // CloudWatch embedded metric format (EMF): one JSON log line per data point, which CloudWatch Logs
-// turns into metrics without any API call or permission. No Pulumi imports: serialized into the Lambda.
+// turns into metrics without any API call or permission.
 import { ALERT_DIMENSION_SETS, DIMENSIONS, METRIC_NAMESPACE, METRICS } from "./metricNames";
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];

@@ -1,9 +1,7 @@
 // Text safety for SNS: subjects that SNS accepts, fields that cannot forge lines of the alert, and
-// UTF-8 byte caps. No Pulumi imports: serialized into the Lambda.
+// UTF-8 byte caps.
 
 /** An AWS account ID: exactly 12 digits. Anything else from an event is not used as one. */
-export { isAccountId } from "../common/awsNames";
-
 /** SNS rejects subjects of 100 characters or more. */
 export const SNS_SUBJECT_MAX_CHARS = 99;
 

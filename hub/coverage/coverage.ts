@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceTrustPolicy } from "../../common/iamPolicy";
 import { embedSelections, type SpokeSelection } from "../../handler/coverage/selection";
-import { lifecycleEventPattern } from "../../handler/lifecycleEvent";
+import { lifecycleEventPattern } from "../../handler/classify/lifecycleEvent";
 import { alarmsOf, pathAlarmSpecs, type PathLabels } from "../alarms";
 import { notifierArchiveExclusions } from "../archive";
 import { loadNotifierHandler } from "../notifierCode";

@@ -3,7 +3,8 @@
 // selection from the one place a person writes it, so there is no second list to keep in sync.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { applyProjectConfig, CliConfigError, loadProject, loadStackFile } from "../../common/cliConfig";
+import { applyProjectConfig, loadStackFile } from "../../common/cliConfig";
+import { CliConfigError, loadProject } from "../../common/cliProject";
 import { PROJECT, type ConfigSource } from "../../common/config";
 import type { SpokeSelection } from "../../handler/coverage/selection";
 import { readSpokeConfig } from "../../spoke/config";

@@ -2,10 +2,13 @@
 // alerts produced by the real notifier from fixtures.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { decide } from "../../handler/classify";
-import { buildDigest, sortEntries, type DigestEntry } from "../../handler/digest";
-import { FULL_CAPS, resultOf } from "../../handler/message";
-import { createNotifier, type PublishInput } from "../../handler/notifier";
+import { decide } from "../../handler/classify/decide";
+import { buildDigest, sortEntries } from "../../handler/alerts/digestAlert";
+import { type DigestEntry } from "../../handler/records";
+import { FULL_CAPS } from "../../handler/alerts/alertModel";
+import { resultOf } from "../../handler/classify/facts";
+import { createNotifier } from "../../handler/notifier";
+import { type PublishInput } from "../../handler/support/deps";
 import {
   SEVERITY_CONDITIONS,
   SEVERITY_FALLBACKS,
@@ -13,7 +16,7 @@ import {
   SIGN_IN_FAILURE_ESCALATION,
   SIGN_IN_FAILURE_WINDOW_MINUTES,
   type SeverityRow,
-} from "../../handler/severity";
+} from "../../handler/classify/severity";
 
 /** "task policy A or B; " for AssumeRoot rows; "any other task policy; " after such rows. */
 function taskPolicyWhen(r: SeverityRow, i: number): string {

@@ -1,6 +1,6 @@
 // The findings that the facts read about an account (its trail, its root credentials) and about the
 // organization lead to, each with a severity and a one-line fix.
-import { SEVERITY_LEVELS } from "../../handler/severity";
+import { SEVERITY_LEVELS } from "../../handler/classify/severity";
 import type { AccountTrail } from "../trail/checkTrails";
 import type { OrganizationFeatures, RootCredentials } from "./rootCredentials";
 import type { AccountPosture, Finding, PostureReport } from "./types";

@@ -1,6 +1,7 @@
 // The posture report as a terminal table, as Markdown (pull-request comment, $GITHUB_STEP_SUMMARY),
 // and as the --json document other tools read.
-import { SEVERITY_LEVELS, type Severity } from "../../handler/severity";
+import { SEVERITY_LEVELS } from "../../handler/classify/severity";
+import { type Severity } from "../../handler/records";
 import { formatColumns, markdownCell as md } from "../shared/table";
 import type { AccountPosture, Finding, PostureReport } from "./types";
 

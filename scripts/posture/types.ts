@@ -4,7 +4,7 @@ import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { STSClient } from "@aws-sdk/client-sts";
-import type { Severity } from "../../handler/severity";
+import type { Severity } from "../../handler/records";
 import type { ClientFactory } from "../shared/access";
 import type { TrailStatus } from "../trail/selectors";
 

@@ -6,7 +6,7 @@ import {
   type CloudWatchLogsClient,
   type FilterLogEventsCommandOutput,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { SELF_TEST_LOG } from "../../handler/selfTest";
+import { SELF_TEST_LOG } from "../../handler/classify/selfTest";
 
 /** The `msg` the notifier logs when an alert could not be published (handler/notifier.ts). */
 export const PUBLISH_FAILED_MSG = "publish failed";

@@ -7,7 +7,11 @@ import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { accountRootArn, parseBusArn, roleArn, type BusArn } from "../../common/awsNames";
 import { errorText } from "../../common/errors";
-import { SELF_TEST_DETAIL_TYPE, SELF_TEST_SOURCE, type SelfTestDetail } from "../../handler/selfTest";
+import {
+  SELF_TEST_DETAIL_TYPE,
+  SELF_TEST_SOURCE,
+  type SelfTestDetail,
+} from "../../handler/classify/selfTest";
 import { assumeRole } from "../shared/access";
 import { notPublishedFix, notReceivedFix } from "./fixes";
 import { readTestEvents, traceOf, type NotifierTrace } from "./notifierLog";

@@ -4,7 +4,8 @@
 // come back the way pulumi.Config.get returns them: strings as-is, lists and objects JSON-encoded.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { applyProjectConfig, CliConfigError, loadProject, loadStackFile } from "../../common/cliConfig";
+import { applyProjectConfig, loadStackFile } from "../../common/cliConfig";
+import { CliConfigError, loadProject } from "../../common/cliProject";
 import { PROJECT, readRole, type ConfigSource, type Role } from "../../common/config";
 import { checkConfigKeys, PROJECT_FILE } from "../../common/configKeys";
 import { errorMessage } from "../../common/errors";
