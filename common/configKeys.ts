@@ -1,8 +1,12 @@
 // The project's own config keys: which role reads each, and the check that a stack sets none that
-// would do nothing. The CLI ignores unknown keys of the project's namespace (NOTES §9), so a typo
-// like `root-activity-monitor:acounts` would otherwise silently widen what a spoke watches.
+// would do nothing. The CLI ignores unknown keys of the project's namespace (pulumi/pulumi
+// sdk/go/common/workspace/config.go checks only declared keys), so a typo like
+// `root-activity-monitor:acounts` would otherwise silently widen what a spoke watches, and a key
+// under a misspelt namespace (`root-activity-moniter:regions`) would be read by no one.
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { configError, PROJECT, type Role } from "./config";
+import { distance } from "./editDistance";
 import { loadProject, type Project } from "./cliProject";
 
 export type KeyRole = Role | "both";
@@ -39,25 +43,6 @@ export const KEY_ROLES: Record<string, KeyRole> = {
 };
 
 export const PROJECT_FILE = path.join(__dirname, "..", "Pulumi.yaml");
-
-/** Levenshtein distance, case-insensitive, as the CLI's findClosestKey compares names. */
-function distance(a: string, b: string): number {
-  const s = a.toLowerCase();
-  const t = b.toLowerCase();
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= t.length; j++) {
-      row[j] = Math.min(
-        (prev[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (s[i - 1] === t[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return prev[t.length] as number;
-}
 
 /**
  * The known key closest to `name`: within the CLI's distance of 2 (maxValidationAttributeDistance),
@@ -101,6 +86,39 @@ export function projectFile(): Project {
   return cachedProject;
 }
 
+/** Namespaces of the providers and of Pulumi itself, which a stack may set: never a typo of ours. */
+const OTHER_NAMESPACES = new Set(["aws", "pulumi", "aws-native", "awsx", "random", "tls", "command"]);
+
+/** A namespace close to this project's name: a typo that would leave the key unread. */
+function isNearNamespace(ns: string): boolean {
+  return !OTHER_NAMESPACES.has(ns) && ns !== PROJECT && distance(ns, PROJECT) <= 3;
+}
+
+/** The full key a misplaced key was meant to be: this project's, the closest known name. */
+export function intendedKey(name: string): string {
+  return `${PROJECT}:${KEY_ROLES[name] !== undefined ? name : (closestKey(name) ?? name)}`;
+}
+
+/** Refuses a key whose namespace is a near miss of this project's: nothing would read it. */
+function checkNamespace(full: string): void {
+  const i = full.lastIndexOf(":");
+  const ns = full.slice(0, i);
+  if (!isNearNamespace(ns)) return;
+  throw new pulumi.RunError(
+    `Invalid config ${full}: the namespace ${ns} is not this project's (${PROJECT}), so nothing reads the key. ` +
+      `Rename it to ${intendedKey(full.slice(i + 1))} in Pulumi.<stack>.yaml.`,
+  );
+}
+
+/**
+ * A key written without a namespace, which the CLI refuses before the program starts: the full key
+ * to write instead, for the scripts to add to the CLI's own words.
+ */
+export function bareKeyAdvice(cliMessage: string): string | undefined {
+  const m = /could not parse (\S+) as a configuration key/.exec(cliMessage);
+  return m?.[1] ? ` Write it ${intendedKey(m[1])}.` : undefined;
+}
+
 /**
  * Refuses keys of this project that the stack's role never reads: unknown keys (typos, with the
  * closest known key) and keys of the other role. The CLI applies every default to every stack, so
@@ -114,7 +132,10 @@ export function checkConfigKeys(
   const prefix = `${PROJECT}:`;
   const other: Role = role === "hub" ? "spoke" : "hub";
   for (const full of Object.keys(all).sort()) {
-    if (!full.startsWith(prefix)) continue;
+    if (!full.startsWith(prefix)) {
+      checkNamespace(full);
+      continue;
+    }
     const key = full.slice(prefix.length);
     const reader = KEY_ROLES[key];
     if (reader === undefined) {

@@ -14,6 +14,7 @@
 // 2 if the doctor could not run (bad arguments or config).
 import * as path from "node:path";
 import { errorMessage } from "../common/errors";
+import { placeholderProblems } from "../common/placeholders";
 import { pulumiStackOutput } from "./doctor/hubBus";
 import { runHubDoctor } from "./doctor/hub";
 import { readHubStack } from "./doctor/hubConfig";
@@ -131,7 +132,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   let file: StackConfig;
   try {
     file = loadStackConfig(args.stack, args.dir ?? process.cwd());
-    if (stackRole(file) === "hub") return await hubMain(file, args.stack, args);
+    const role = stackRole(file);
+    // pulumi preview only warns about them; pulumi up refuses them, so the doctor does.
+    const placeholders = placeholderProblems(file.values, role);
+    if (placeholders.length > 0) throw new Error(placeholders.map((p) => `${file.file}: ${p}`).join("\n"));
+    if (role === "hub") return await hubMain(file, args.stack, args);
   } catch (err) {
     console.error(errorMessage(err));
     return 2;

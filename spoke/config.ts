@@ -8,6 +8,7 @@ import {
   readStringList,
   type ConfigSource,
 } from "../common/config";
+import { isKnownRegion, regionProblem } from "../common/regionNames";
 
 /** Regions that every AWS account has enabled by default (opt-in regions are not in this list). */
 export const DEFAULT_REGIONS = [
@@ -93,6 +94,8 @@ function readControlTowerHomeRegion(
 ): { controlTowerHomeRegion?: string } {
   const home = readMatching(cfg, "controlTowerHomeRegion", REGION, "a region name");
   if (home === undefined) return {};
+  const unknown = regionProblem(home);
+  if (unknown) throw configError("controlTowerHomeRegion", unknown);
   if (!regions.includes(home)) {
     throw configError(
       "controlTowerHomeRegion",
@@ -122,8 +125,13 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
   // The project default is [], which means "the default regions".
   const listed = readStringList(cfg, "regions") ?? [];
   const regions = listed.length > 0 ? listed : DEFAULT_REGIONS;
-  const badRegions = regions.filter((r) => !REGION.test(r));
-  if (badRegions.length > 0) throw configError("regions", `${badRegions.join(", ")} is not a region name.`);
+  const badRegions = regions.filter((r) => !REGION.test(r) || !isKnownRegion(r));
+  if (badRegions.length > 0) {
+    throw configError(
+      "regions",
+      badRegions.map((r) => regionProblem(r) ?? `${r} is not a region name.`).join(" "),
+    );
+  }
   const dupRegions = regions.filter((r, i) => regions.indexOf(r) !== i);
   if (dupRegions.length > 0) throw configError("regions", `${dupRegions.join(", ")} is listed twice.`);
   if (!regions.includes(REQUIRED_REGION)) {

@@ -60,7 +60,10 @@ export interface RunOptions {
   program?: string;
   /** Record URNs and aliases as the engine computes them (run.engineUrns). */
   engineUrns?: boolean;
-  /** Run as `pulumi preview` does (pulumi.runtime.isDryRun() is true); default: as `pulumi up`. */
+  /**
+   * Run as `pulumi preview` does (pulumi.runtime.isDryRun() true), the default; false: as `pulumi up`,
+   * which refuses what preview only warns about (placeholders). Both register the same resources.
+   */
   preview?: boolean;
   /** Stands for every secret of a real stack file, which the harness cannot decrypt. */
   secretStandIn?: string;

@@ -21,7 +21,10 @@ interface ChildInput {
   program?: string;
   /** Record each resource's URN and aliases as the engine computes them (see EngineUrn). */
   engineUrns?: boolean;
-  /** Run as `pulumi preview` does (pulumi.runtime.isDryRun() is true); default: as `pulumi up`. */
+  /**
+   * Run as `pulumi preview` does (pulumi.runtime.isDryRun() true), the default; false: as `pulumi up`,
+   * which refuses what preview only warns about (placeholders). Both register the same resources.
+   */
   preview?: boolean;
   /** The value of every secret this harness cannot decrypt (a real stack's), instead of failing. */
   secretStandIn?: string;
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
     },
     PROJECT,
     input.stack,
-    input.preview === true,
+    input.preview !== false,
   );
 
   const result: Record<string, unknown> = {};

@@ -4,10 +4,11 @@
 // come back the way pulumi.Config.get returns them: strings as-is, lists and objects JSON-encoded.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { stackRegionProblem } from "../../common/awsRegion";
 import { applyProjectConfig, loadStackFile } from "../../common/cliConfig";
 import { CliConfigError, loadProject } from "../../common/cliProject";
 import { PROJECT, readRole, type ConfigSource, type Role } from "../../common/config";
-import { checkConfigKeys, PROJECT_FILE } from "../../common/configKeys";
+import { bareKeyAdvice, checkConfigKeys, PROJECT_FILE } from "../../common/configKeys";
 import { errorMessage } from "../../common/errors";
 
 export interface StackConfig {
@@ -63,7 +64,8 @@ export function loadStackConfig(stack: string, dir: string = process.cwd()): Sta
     const project = loadProject(fs.existsSync(projectPath) ? projectPath : PROJECT_FILE);
     ({ values, secretKeys } = applyProjectConfig(stackName, project, stackFile, () => undefined));
   } catch (err) {
-    if (err instanceof CliConfigError) throw new StackConfigError(`${file}: ${err.message}`);
+    if (err instanceof CliConfigError)
+      throw new StackConfigError(`${file}: ${err.message}${bareKeyAdvice(err.message) ?? ""}`);
     throw err;
   }
   const prefix = `${PROJECT}:`;
@@ -97,6 +99,9 @@ export function stackRole(stack: StackConfig): Role {
   try {
     const role = readRole(stack.source);
     checkConfigKeys(stack.values, role);
+    const region = stack.values["aws:region"];
+    const problem = region === undefined ? undefined : stackRegionProblem(region);
+    if (problem) throw new Error(problem);
     return role;
   } catch (err) {
     throw new StackConfigError(`${stack.file}: ${errorMessage(err)}`);
