@@ -49,8 +49,16 @@ const TITLES: Record<string, string> = {
   [DIMENSIONS.eventName]: "Root activity by event",
 };
 
-export function dashboardBody(n: DashboardNames): DashboardBody {
-  const metric = (title: string, metrics: MetricRow[], extra: Record<string, unknown> = {}) => ({
+type Chart = Record<string, unknown>;
+
+/** A time-series chart's properties: every chart shares the region, period and a zero-based axis. */
+function chart(
+  n: DashboardNames,
+  title: string,
+  metrics: MetricRow[],
+  extra: Record<string, unknown> = {},
+): Chart {
+  return {
     title,
     region: n.region,
     view: "timeSeries",
@@ -59,20 +67,31 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
     yAxis: { left: { min: 0 } },
     metrics,
     ...extra,
-  });
-  const search = (id: string, expression: string, label = "") => [{ id, expression, label, period: PERIOD }];
+  };
+}
 
-  // One chart per dimension set the notifier emits Alerts under, except the total (charted below).
+function search(id: string, expression: string, label = ""): MetricRow {
+  return [{ id, expression, label, period: PERIOD }];
+}
+
+/** One chart per dimension set the notifier emits Alerts under, then the totals. */
+function activityCharts(n: DashboardNames): Chart[] {
+  // The empty set (the total) is charted with the digests and self-tests.
   const byDimension = ALERT_DIMENSION_SETS.filter((set) => set.length > 0).map((set, i) =>
-    metric(TITLES[set.join(",")] ?? `Root activity by ${set.join(", ")}`, [
+    chart(n, TITLES[set.join(",")] ?? `Root activity by ${set.join(", ")}`, [
       search(`alerts${i}`, metricSearch(METRICS.alerts, set)),
     ]),
   );
-  const totals = metric("Alerts, digests and self-tests (all accounts)", [
+  const totals = chart(n, "Alerts, digests and self-tests (all accounts)", [
     search("alerts", metricSearch(METRICS.alerts, []), "root alerts"),
     search("digests", metricSearch(METRICS.digests, []), "digests sent"),
     search("selftests", metricSearch(METRICS.selfTests, []), "self-tests"),
   ]);
+  return [...byDimension, totals];
+}
+
+/** The notifier's errors and throttles, and its duration. */
+function notifierCharts(n: DashboardNames): Chart[] {
   const lambda = (name: string, stat: string, label: string): MetricRow => [
     "AWS/Lambda",
     name,
@@ -80,17 +99,41 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
     n.notifierName,
     { stat, label },
   ];
-  const notifierHealth = metric("Notifier errors and throttles", [
+  const health = chart(n, "Notifier errors and throttles", [
     lambda("Errors", "Sum", "errors"),
     lambda("Throttles", "Sum", "throttles"),
     lambda("Invocations", "Sum", "invocations"),
   ]);
-  const notifierDuration = metric("Notifier duration (ms)", [
+  const duration = chart(n, "Notifier duration (ms)", [
     lambda("Duration", "Average", "average"),
     lambda("Duration", "p99", "p99"),
     lambda("Duration", "Maximum", "maximum"),
   ]);
-  const deadLetters = metric(
+  return [health, duration];
+}
+
+/** What the hub's rule matched and delivered to the queue. */
+function hubRuleChart(n: DashboardNames): Chart {
+  const rule = (name: string, label: string): MetricRow => [
+    "AWS/Events",
+    name,
+    "EventBusName",
+    n.eventBusName,
+    "RuleName",
+    n.ruleName,
+    { stat: "Sum", label },
+  ];
+  return chart(n, "Hub rule deliveries", [
+    rule("MatchedEvents", "matched"),
+    rule("Invocations", "delivered to the queue"),
+    rule("FailedInvocations", "failed"),
+  ]);
+}
+
+/** The two queues whose numbers mean "an alert is late or lost". */
+function queueCharts(n: DashboardNames): Chart[] {
+  const deadLetters = chart(
+    n,
     "Dead-letter queue depth (events NOT notified)",
     [
       [
@@ -103,7 +146,8 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
     ],
     { annotations: { horizontal: [{ label: "any message here is a lost alert: redrive it", value: 1 }] } },
   );
-  const queueAge = metric(
+  const queueAge = chart(
+    n,
     "Oldest event waiting for the notifier (s)",
     [
       [
@@ -116,28 +160,20 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
     ],
     { annotations: { horizontal: [{ label: "alarm", value: OLDEST_EVENT_ALARM_SECONDS }] } },
   );
-  // The notifier's own failure counters: each has an alarm; here they show when and how often.
-  const sideEffects = metric("Duplicates suppressed, state-store and webhook failures", [
+  return [deadLetters, queueAge];
+}
+
+/** The notifier's own failure counters: each has an alarm; here they show when and how often. */
+function sideEffectsChart(n: DashboardNames): Chart {
+  return chart(n, "Duplicates suppressed, state-store and webhook failures", [
     search("duplicates", metricSearch(METRICS.duplicates, []), "duplicates suppressed"),
     search("statestore", metricSearch(METRICS.stateStoreErrors, []), "state-store errors"),
     search("webhook", metricSearch(METRICS.webhookFailures, []), "webhook failures"),
   ]);
-  const rule = (name: string, label: string): MetricRow => [
-    "AWS/Events",
-    name,
-    "EventBusName",
-    n.eventBusName,
-    "RuleName",
-    n.ruleName,
-    { stat: "Sum", label },
-  ];
-  const hubRule = metric("Hub rule deliveries", [
-    rule("MatchedEvents", "matched"),
-    rule("Invocations", "delivered to the queue"),
-    rule("FailedInvocations", "failed"),
-  ]);
+}
 
-  const text: Widget = {
+function introWidget(): Widget {
+  return {
     type: "text",
     x: 0,
     y: 0,
@@ -151,13 +187,12 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
         "see the README, *Operating it* and *Replay and redrive*.",
     },
   };
-  // Two charts per row, 12 columns each; then the health charts three to a row.
-  const rows: Record<string, unknown>[][] = [];
-  const activity = [...byDimension, totals];
-  for (let i = 0; i < activity.length; i += 2) rows.push(activity.slice(i, i + 2));
-  rows.push([notifierHealth, notifierDuration, hubRule], [deadLetters, queueAge, sideEffects]);
-  const widgets: Widget[] = [text];
-  let y = text.height;
+}
+
+/** Rows of charts as widgets from `top` down: rows of three are 8 columns each, others 12. */
+function layOut(rows: Chart[][], top: number): Widget[] {
+  const widgets: Widget[] = [];
+  let y = top;
   for (const row of rows) {
     const width = row.length === 3 ? 8 : 12;
     row.forEach((properties, i) =>
@@ -165,7 +200,17 @@ export function dashboardBody(n: DashboardNames): DashboardBody {
     );
     y += 6;
   }
-  return { widgets };
+  return widgets;
+}
+
+export function dashboardBody(n: DashboardNames): DashboardBody {
+  // Two charts per row, 12 columns each; then the health charts three to a row.
+  const rows: Chart[][] = [];
+  const activity = activityCharts(n);
+  for (let i = 0; i < activity.length; i += 2) rows.push(activity.slice(i, i + 2));
+  rows.push([...notifierCharts(n), hubRuleChart(n)], [...queueCharts(n), sideEffectsChart(n)]);
+  const intro = introWidget();
+  return { widgets: [intro, ...layOut(rows, intro.height)] };
 }
 
 /** The dashboard, as a child of `part`, named after it. */
