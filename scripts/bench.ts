@@ -72,14 +72,111 @@ function provenance(command: string): Provenance {
   return { started: new Date().toISOString(), command, revision, machine, node: process.version };
 }
 
-async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  const o = options(argv);
+type Options = ReturnType<typeof options>;
+
+/** What every part's measure shares: the options, the results so far, and how to stamp and save them. */
+interface Bench {
+  o: Options;
+  r: Results;
+  /** The figures kept from the earlier report. */
+  kept: Results | undefined;
+  /** Provenance for a part measured now. */
+  run: () => Provenance;
+  /** Writes the report; given a part, first marks it finished. */
+  write: (finished?: { finished?: string }) => void;
+  /** The largest spoke size, for the profile and the shards. */
+  largest: number;
+}
+
+/** --help and --render: print the usage, re-render the report from its embedded figures. */
+function helpOrRender(o: Options): number {
   if (o.help) console.log(USAGE);
   const rendered = o.render && extract(o.render);
   if (o.render && !rendered) throw new UsageError(`${o.render}: no embedded figures`);
   if (rendered) fs.writeFileSync(o.out, renderReport(rendered));
-  if (o.help || o.render) return 0;
+  return 0;
+}
+
+async function benchNotifier({ o, r, run, write }: Bench): Promise<void> {
+  const { coldRuns, warmEvents } = o;
+  const part: Part<"notifier"> = (r.notifier = run());
+  const archive = await attempt("notifier archive (hub program under mocks)", measureArchive);
+  const { code, ...figures } = isFailed(archive) ? { code: undefined, ...archive } : archive;
+  part.archive = figures;
+  if (code !== undefined) {
+    const cold = (stateTable: boolean) => () => measureColdStart(code, coldRuns, { stateTable });
+    part.cold = await attempt("notifier cold start", cold(false));
+    part.coldWithState = await attempt("notifier cold start with the state table", cold(true));
+    part.warm = await attempt("notifier warm", () => measureWarm(code, warmEvents));
+    const warmWithState = () => measureWarmWithState(code, warmEvents);
+    part.warmWithState = await attempt("notifier warm with the state table", warmWithState);
+    part.designs = await attempt("notifier designs", () => compareDesigns(code, { coldRuns, warmEvents }));
+  }
+  write(part);
+}
+
+async function benchStart({ r, run, write }: Bench): Promise<void> {
+  const part: Part<"start"> = (r.start = { ...run(), rows: [] });
+  for (const target of ["hub", 10, 100] as const) {
+    const row = await attempt(`program start, ${target}, both ways`, () => measureStart(target, env));
+    part.rows.push({ target: String(target), ...row });
+  }
+  write(part);
+}
+
+async function benchScaling({ o, r, run, write }: Bench): Promise<void> {
+  const part: Part<"scaling"> = (r.scaling = { ...run(), repeats: o.repeats, heapMb, rows: [] });
+  for (const accounts of o.sizes) {
+    const row: Part<"scaling">["rows"][number] = { accounts, program: [], baseline: [] };
+    part.rows.push(row);
+    const done = await attempt(`spoke program and baseline, ${accounts} accounts`, async () => {
+      for (let i = 0; i < (accounts <= 100 ? o.repeats : 1); i++) {
+        const p = await runSpoke(accounts, { env });
+        row.program.push(p);
+        row.baseline.push(await runBaseline(p.resources, env));
+        progress(`  ${seconds(p.wallMs)}, baseline ${seconds(row.baseline[i]?.wallMs ?? NaN)}`);
+      }
+    });
+    if (isFailed(done)) row.error = done.error;
+    write();
+  }
+  write(part);
+}
+
+async function benchProfile({ o, r, kept, run, write, largest }: Bench): Promise<void> {
+  const part = (r.profile = { ...run(), profiles: { ...kept?.profile?.profiles } });
+  const accounts = Math.min(100, largest);
+  const profile = () => profileSpoke(accounts, part.revision, env);
+  part.profiles[o.label] = await attempt(`spoke under --cpu-prof, ${accounts} accounts`, profile);
+  write(part);
+}
+
+async function benchShards({ r, run, write, largest }: Bench): Promise<void> {
+  const part: Part<"shards"> = { ...run(), shardAccounts: largest, shards: SHARDS, heapMb, runs: [] };
+  r.shards = part;
+  for (let k = 1; k <= SHARDS; k++) {
+    const shard = `${k}/${SHARDS}`;
+    const spoke = () => runSpoke(largest, { shard, env });
+    const s = await attempt(`spoke program, ${largest} accounts, shard ${shard}`, spoke);
+    part.runs.push(isFailed(s) ? { shard, error: s.error } : s);
+    write();
+  }
+  write(part);
+}
+
+/** Each part's measure, in PARTS order. */
+const MEASURES: Record<(typeof PARTS)[number], (bench: Bench) => Promise<void>> = {
+  notifier: benchNotifier,
+  start: benchStart,
+  scaling: benchScaling,
+  profile: benchProfile,
+  shards: benchShards,
+};
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const o = options(argv);
+  if (o.help || o.render) return helpOrRender(o);
 
   const kept = extract(o.keepFrom);
   const r: Results = { ...kept, version: 1 };
@@ -90,74 +187,9 @@ async function main(): Promise<number> {
     if (finished) finished.finished = new Date().toISOString();
     fs.writeFileSync(o.out, renderReport(r));
   };
-  const { coldRuns, warmEvents, sizes } = o;
-  const largest = sizes[sizes.length - 1] ?? 1000;
-
-  if (o.parts.has("notifier")) {
-    const part: Part<"notifier"> = (r.notifier = run());
-    const archive = await attempt("notifier archive (hub program under mocks)", measureArchive);
-    const { code, ...figures } = isFailed(archive) ? { code: undefined, ...archive } : archive;
-    part.archive = figures;
-    if (code !== undefined) {
-      const cold = (stateTable: boolean) => () => measureColdStart(code, coldRuns, { stateTable });
-      part.cold = await attempt("notifier cold start", cold(false));
-      part.coldWithState = await attempt("notifier cold start with the state table", cold(true));
-      part.warm = await attempt("notifier warm", () => measureWarm(code, warmEvents));
-      const warmWithState = () => measureWarmWithState(code, warmEvents);
-      part.warmWithState = await attempt("notifier warm with the state table", warmWithState);
-      part.designs = await attempt("notifier designs", () => compareDesigns(code, { coldRuns, warmEvents }));
-    }
-    write(part);
-  }
-
-  if (o.parts.has("start")) {
-    const part: Part<"start"> = (r.start = { ...run(), rows: [] });
-    for (const target of ["hub", 10, 100] as const) {
-      const row = await attempt(`program start, ${target}, both ways`, () => measureStart(target, env));
-      part.rows.push({ target: String(target), ...row });
-    }
-    write(part);
-  }
-
-  if (o.parts.has("scaling")) {
-    const part: Part<"scaling"> = (r.scaling = { ...run(), repeats: o.repeats, heapMb, rows: [] });
-    for (const accounts of sizes) {
-      const row: Part<"scaling">["rows"][number] = { accounts, program: [], baseline: [] };
-      part.rows.push(row);
-      const done = await attempt(`spoke program and baseline, ${accounts} accounts`, async () => {
-        for (let i = 0; i < (accounts <= 100 ? o.repeats : 1); i++) {
-          const p = await runSpoke(accounts, { env });
-          row.program.push(p);
-          row.baseline.push(await runBaseline(p.resources, env));
-          progress(`  ${seconds(p.wallMs)}, baseline ${seconds(row.baseline[i]?.wallMs ?? NaN)}`);
-        }
-      });
-      if (isFailed(done)) row.error = done.error;
-      write();
-    }
-    write(part);
-  }
-
-  if (o.parts.has("profile")) {
-    const part = (r.profile = { ...run(), profiles: { ...kept?.profile?.profiles } });
-    const accounts = Math.min(100, largest);
-    const profile = () => profileSpoke(accounts, part.revision, env);
-    part.profiles[o.label] = await attempt(`spoke under --cpu-prof, ${accounts} accounts`, profile);
-    write(part);
-  }
-
-  if (o.parts.has("shards")) {
-    const part: Part<"shards"> = { ...run(), shardAccounts: largest, shards: SHARDS, heapMb, runs: [] };
-    r.shards = part;
-    for (let k = 1; k <= SHARDS; k++) {
-      const shard = `${k}/${SHARDS}`;
-      const spoke = () => runSpoke(largest, { shard, env });
-      const s = await attempt(`spoke program, ${largest} accounts, shard ${shard}`, spoke);
-      part.runs.push(isFailed(s) ? { shard, error: s.error } : s);
-      write();
-    }
-    write(part);
-  }
+  const largest = o.sizes[o.sizes.length - 1] ?? 1000;
+  const bench: Bench = { o, r, kept, run, write, largest };
+  for (const p of PARTS) if (o.parts.has(p)) await MEASURES[p](bench);
   progress(`wrote ${o.out}`);
   return 0;
 }
