@@ -1,12 +1,15 @@
 // The doctor and the coverage report use the posture trail check: a spoke over an account with no
 // logging trail watches nothing, whatever the roles or the stack outputs say.
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { describe, expect, it } from "vitest";
 import { runCoverage } from "../scripts/coverage/run";
 import { runDoctor } from "../scripts/doctor/run";
 import type { AwsCredentialIdentity } from "../scripts/shared/access";
 import { readSpokeConfig } from "../spoke/config";
-import { startFakeAws } from "../testkit/fakeAws";
+import { FakeAwsError, startFakeAws } from "../testkit/fakeAws";
 import { fakeClientConfig, orgBusPolicy } from "../testkit/fakeOrganization";
 import { A, B, FakePosture, fakeDeps, MGMT, REGIONS, smallOrg, writeSpoke } from "../testkit/fakePosture";
 import { useScratch } from "../testkit/scratch";
@@ -96,5 +99,68 @@ describe("coverage trail check", () => {
     expect(row(B)).toMatchObject({ status: "missing", missingRegions: REGIONS });
     expect(row(B)?.detail).toContain("CloudTrail stopped");
     expect(run.report.ok).toBe(false);
+  });
+});
+
+describe("read errors: only a denied permission is fixed by allowing it", () => {
+  /** A local server that answers every request with an HTML page (a proxy's, a captive portal's). */
+  async function htmlServer(): Promise<{ url: string; close(): Promise<void> }> {
+    const server = http.createServer((_req, res) => {
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end("<html><body>Sign in to the proxy</body></html>");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it.each([
+    ["an HTML page", "html", /not AWS's \(an HTML page or unparseable\)/],
+    [
+      "an endpoint that does not resolve",
+      "dns",
+      /no AWS endpoint answered at that name: check the region name/,
+    ],
+    ["a server error", "5xx", /AWS answered with a server error \(HTTP 5xx\)/],
+    [
+      "access denied",
+      "denied",
+      /^allow cloudtrail:DescribeTrails to role OrganizationAccountAccessRole in 333333333333$/,
+    ],
+  ])("%s", async (_label, kind, fix) => {
+    const { deps, cfg, fake, aws } = await setup();
+    fake.trails.splice(2, 1); // B has no trail of its own: its own listing decides.
+    const html = await htmlServer();
+    running.push(html);
+    if (kind === "5xx") {
+      aws.on("cloudtrail:DescribeTrails", () => {
+        throw new FakeAwsError("InternalFailure", "boom", 500);
+      });
+    }
+    if (kind === "denied") fake.cloudTrailDenied.add(B);
+    const config = readSpokeConfig({
+      get: (k) => {
+        const v = ({ ...CONFIG, accounts: { include: [B] } } as Record<string, unknown>)[k];
+        return v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
+      },
+    });
+    const report = await runDoctor({
+      config,
+      region: "us-east-1",
+      clients: deps.clients,
+      cloudTrailFactory: (region, credentials) =>
+        kind === "html" || kind === "dns"
+          ? new CloudTrailClient({
+              ...cfg(region, credentials),
+              endpoint: kind === "html" ? html.url : "http://cloudtrail.no-such-host.invalid",
+            })
+          : deps.cloudTrail(region, credentials),
+      eventBridgeFactory: (region, credentials) => new EventBridgeClient(cfg(region, credentials)),
+    });
+    const trail = report.rows.find((r) => r.check === "trail" && r.accountId === B);
+    expect(trail?.result).not.toBe("ok");
+    expect(trail?.fix).toMatch(fix);
+    if (kind !== "denied") expect(trail?.fix).not.toMatch(/^allow /);
   });
 });

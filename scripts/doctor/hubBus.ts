@@ -9,6 +9,7 @@ import { outputsFileHint, PulumiCliError } from "../shared/pulumiCli";
 import { pulumiStackOutputs, requireStringOutput } from "../shared/stackOutputs";
 import { policyAdmitsOrganization } from "./busPolicy";
 import { SESSION_NAME, type CheckResult, type DoctorOptions, type DoctorRow } from "./types";
+import { readFailure, readFix } from "../shared/readFailure";
 
 /** The hub stack's eventBusArn output, read with the Pulumi CLI in `cwd`. */
 export async function pulumiStackOutput(hubStack: string, cwd: string = process.cwd()): Promise<string> {
@@ -96,7 +97,9 @@ export async function checkHubBus(
     return row(
       "fail",
       `events:DescribeEventBus on ${busArn} failed: ${errorText(err)}`,
-      `allow events:DescribeEventBus to role ${config.memberRoleName} in ${where.accountId}, and check the ARN`,
+      readFailure(err) === "access-denied"
+        ? `allow events:DescribeEventBus to role ${config.memberRoleName} in ${where.accountId}, and check the ARN`
+        : readFix(err, "events:DescribeEventBus"),
       where.accountId,
     );
   }

@@ -5,6 +5,7 @@ import { errorName } from "../../common/awsNames";
 import { errorText } from "../../common/errors";
 import { mapLimit, roleFix, withTimeout } from "../shared/access";
 import type { AccountAccess, AwsCredentialIdentity, ClientFactory } from "../shared/access";
+import { readFix } from "../shared/readFailure";
 
 export interface RootCredentials {
   accountId: string;
@@ -97,7 +98,7 @@ async function readOne(
       ...none,
       error: {
         text: `iam:GetAccountSummary: ${errorText(err)}`,
-        fix: `allow iam:GetAccountSummary to ${who(accountId, access)}`,
+        fix: readFix(err, `iam:GetAccountSummary to ${who(accountId, access)}`),
       },
     };
   }
@@ -179,7 +180,7 @@ export async function readOrganizationFeatures(
       return { id, rootCredentialsManagement: false, rootSessions: false };
     return unknown(
       `iam:ListOrganizationsFeatures: ${errorText(err)}`,
-      `allow iam:ListOrganizationsFeatures to ${who(management, opts.access)}`,
+      readFix(err, `iam:ListOrganizationsFeatures to ${who(management, opts.access)}`),
     );
   }
 }

@@ -13,6 +13,7 @@ import {
   type Trail,
 } from "@aws-sdk/client-cloudtrail";
 import { errorText } from "../../common/errors";
+import { readFailure, readFix } from "../shared/readFailure";
 import {
   mapLimit,
   roleFix,
@@ -56,15 +57,18 @@ export interface TrailCheckOptions {
 const defaultCloudTrail: ClientFactory<CloudTrailClient> = (region, credentials) =>
   credentials ? new CloudTrailClient({ region, credentials }) : new CloudTrailClient({ region });
 
-function unreadable(name: string, region: string, error: string, permission: string): TrailFact {
-  return {
-    arn: "",
-    name,
-    homeRegion: region,
-    organization: true,
-    multiRegion: false,
-    state: { error, permission },
-  };
+/** Why a read failed: the permission to grant when it was denied, else what happened (readFix). */
+function failedRead(err: unknown, permission: string): { error: string; permission: string; fix?: string } {
+  const state = { error: errorText(err), permission };
+  return readFailure(err) === "access-denied" ? state : { ...state, fix: readFix(err, permission) };
+}
+
+function unreadable(
+  name: string,
+  region: string,
+  state: { error: string; permission: string; fix?: string },
+): TrailFact {
+  return { arn: "", name, homeRegion: region, organization: true, multiRegion: false, state };
 }
 
 class TrailReader {
@@ -135,13 +139,13 @@ class TrailReader {
     try {
       logging = (await client.send(new GetTrailStatusCommand({ Name: arn }))).IsLogging === true;
     } catch (err) {
-      return { ...base, state: { error: errorText(err), permission: "cloudtrail:GetTrailStatus" } };
+      return { ...base, state: failedRead(err, "cloudtrail:GetTrailStatus") };
     }
     try {
       const selectors = await client.send(new GetEventSelectorsCommand({ TrailName: arn }));
       return { ...base, state: { logging, scope: managementScope(selectors) } };
     } catch (err) {
-      return { ...base, state: { error: errorText(err), permission: "cloudtrail:GetEventSelectors" } };
+      return { ...base, state: failedRead(err, "cloudtrail:GetEventSelectors") };
     }
   }
 }
@@ -149,12 +153,11 @@ class TrailReader {
 function unreadableOrganization(
   opts: TrailCheckOptions,
   regions: string[],
-  error: string,
-  permission: string,
+  state: { error: string; permission: string; fix?: string },
 ) {
   const m = opts.managementAccountId;
   const label = `the organization trails of the management account${m ? ` ${m}` : ""}`;
-  return new Map(regions.map((r) => [r, [unreadable(label, r, error, permission)]]));
+  return new Map(regions.map((r) => [r, [unreadable(label, r, state)]]));
 }
 
 /** Organization trails per region, read with the management account's credentials. */
@@ -162,7 +165,7 @@ async function organizationTrails(reader: TrailReader, opts: TrailCheckOptions, 
   const byRegion = new Map<string, TrailFact[]>();
   const management = opts.managementAccountId;
   const failAll = (error: string, permission: string) =>
-    unreadableOrganization(opts, regions, error, permission);
+    unreadableOrganization(opts, regions, { error, permission });
   if (!management) {
     return failAll(
       "the management account is unknown (organizations:DescribeOrganization was denied)",
@@ -183,7 +186,9 @@ async function organizationTrails(reader: TrailReader, opts: TrailCheckOptions, 
           await Promise.all(trails.map((t) => reader.fact(t, management, access.credentials))),
         );
       } catch (err) {
-        const [fact] = failAll(errorText(err), "cloudtrail:DescribeTrails").get(region) ?? [];
+        const [fact] =
+          unreadableOrganization(opts, [region], failedRead(err, "cloudtrail:DescribeTrails")).get(region) ??
+          [];
         byRegion.set(region, fact ? [fact] : []);
       }
     }),
@@ -227,12 +232,14 @@ async function checkAccount(
     try {
       listed = await reader.list(target.id, region, reached.credentials);
     } catch (err) {
+      const { fix } = failedRead(err, "cloudtrail:DescribeTrails");
       verdicts.push({
         region,
         status: "unknown",
         detail: `DescribeTrails: ${errorText(err)}`,
         trails: [],
         permission: "cloudtrail:DescribeTrails",
+        ...(fix ? { fix } : {}),
       });
       continue;
     }
@@ -263,7 +270,7 @@ export async function checkTrails(targets: TrailTarget[], opts: TrailCheckOption
       timeoutMs,
       "reading the organization trails",
     ).catch((err: unknown) =>
-      unreadableOrganization(opts, regions, errorText(err), "cloudtrail:DescribeTrails"),
+      unreadableOrganization(opts, regions, failedRead(err, "cloudtrail:DescribeTrails")),
     );
     return await mapLimit(targets, opts.concurrency ?? 8, async (target): Promise<AccountTrail> => {
       try {

@@ -64,7 +64,7 @@ export interface TrailFact {
   organization: boolean;
   multiRegion: boolean;
   /** The trail's state, or why it could not be read and the permission that was missing. */
-  state: { logging: boolean; scope: ManagementScope } | { error: string; permission: string };
+  state: { logging: boolean; scope: ManagementScope } | { error: string; permission: string; fix?: string };
 }
 
 export interface RegionVerdict {
@@ -117,6 +117,8 @@ export function judgeRegion(
       detail: `cannot read ${describe(first)}: ${first.state.error}`,
       trails: unread,
       permission: first.state.permission,
+      // Set when the read failed for another reason than a denied permission.
+      ...(first.state.fix ? { fix: first.state.fix } : {}),
     };
   }
   if (logging.length === 0) {
