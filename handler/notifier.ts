@@ -95,7 +95,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     log({ level: "warn", msg: "unreadable root-activity event", ...base });
     const name = await accountName(p.accountId);
     await publish(
-      (caps) => buildUnreadableAlert(decision.problem, p, rawText(payload), name, now(), caps, sqsMessageId),
+      (caps) =>
+        buildUnreadableAlert({
+          problem: decision.problem,
+          partial: p,
+          raw: rawText(payload),
+          name,
+          now: now(),
+          caps,
+          sqsMessageId,
+        }),
       base,
     );
     metric("Alerts", { severity: "high", accountId: p.accountId, eventName: p.eventName ?? "unreadable" });

@@ -73,15 +73,20 @@ export function accountDoc(accountId: string | undefined, name: AccountName): Re
 }
 
 /** Routing attributes; empty values are left out (SNS rejects them). */
-export function attributesOf(
-  kind: AlertKind,
-  severity: string,
-  accountId: string | undefined,
-  name: AccountName,
-  eventName: string | undefined,
-  region: string | undefined,
-  more: Record<string, string | undefined> = {},
-): Record<string, string | string[]> {
+/** What an alert's SNS message attributes say (subscription filter policies route on them). */
+export interface AttributeInput {
+  kind: AlertKind;
+  severity: string;
+  accountId: string | undefined;
+  name: AccountName;
+  eventName: string | undefined;
+  region: string | undefined;
+  /** Further attributes; empty values are left out. */
+  more?: Record<string, string | undefined>;
+}
+
+export function attributesOf(input: AttributeInput): Record<string, string | string[]> {
+  const { kind, severity, accountId, name, eventName, region, more = {} } = input;
   const out: Record<string, string | string[]> = { kind, severity };
   const put = (k: string, v: string | undefined) => {
     const s = v === undefined ? "" : oneLine(v, 256);

@@ -27,15 +27,21 @@ export function sortEntries(entries: DigestEntry[]): DigestEntry[] {
     .map((x) => x.e);
 }
 
-export function buildDigest(
-  accountId: string,
-  name: AccountName,
-  entries: DigestEntry[],
-  window: { start: Date; end: Date },
-  part: { index: number; count: number },
-  now: Date,
-  caps: Caps,
-): Alert {
+export interface DigestInput {
+  accountId: string;
+  name: AccountName;
+  /** The held events, sorted by time (sortEntries). */
+  entries: DigestEntry[];
+  /** The bucket's minute. */
+  window: { start: Date; end: Date };
+  /** Which message of the digest this is, when it is sent in parts. */
+  part: { index: number; count: number };
+  now: Date;
+  caps: Caps;
+}
+
+export function buildDigest(input: DigestInput): Alert {
+  const { accountId, name, entries, window, part, now, caps } = input;
   const severity = most(entries);
   const n = entries.length;
   const partNote = part.count > 1 ? ` (part ${part.index} of ${part.count})` : "";

@@ -90,17 +90,19 @@ function mfaLine(f: RootEventFacts): [string, string] | undefined {
   return ["MFA session", v === "true" ? "yes" : `no (mfaAuthenticated = "${v}")`];
 }
 
-/** The alert for an event that is root activity. */
-export function buildAlert(
-  f: RootEventFacts,
-  verdict: SeverityVerdict,
-  name: AccountName,
-  now: Date,
-  caps: Caps = FULL_CAPS,
-  sqsMessageId?: string,
-  ctx: AlertContext = {},
-): Alert {
-  const sev = verdict.severity.toUpperCase();
+export interface RootEventAlertInput {
+  facts: RootEventFacts;
+  verdict: SeverityVerdict;
+  name: AccountName;
+  now: Date;
+  caps?: Caps;
+  sqsMessageId?: string | undefined;
+  ctx?: AlertContext;
+}
+
+/** What the alert's parts (text, document, chat, attributes) all say, worked out once. */
+function viewOf(input: RootEventAlertInput) {
+  const { facts: f, verdict, name, caps = FULL_CAPS, ctx = {} } = input;
   const assume = f.access === "assume-root";
   // A change to the monitor itself (root's or anyone's) is one alert, told as tamper.
   const t = f.tamper;
@@ -114,38 +116,59 @@ export function buildAlert(
     f.accountId,
     name.ok ? name.name : undefined,
   );
-  const access = accessLine(f, ctx, caps.field);
-  const by = assume ? f.arn : ctx.session?.by;
-  const task = assume ? f.taskPolicy : ctx.session?.taskPolicy;
-  const target = assume
-    ? accountLine(f.targetAccount, ctx.target ?? { ok: false, reason: "not looked up" })
-    : undefined;
-  const link = consoleLink(f.region, f.eventId);
-  const account = accountLine(f.accountId, name);
-  const result = resultLine(f, caps.field);
-  const mfa = mfaLine(f);
+  const params =
+    f.requestParameters !== undefined && f.requestParameters !== null
+      ? block(safeJson(f.requestParameters), caps.requestParameters)
+      : undefined;
+  return {
+    ...input,
+    f,
+    caps,
+    ctx,
+    t,
+    subject,
+    sev: verdict.severity.toUpperCase(),
+    access: accessLine(f, ctx, caps.field),
+    by: assume ? f.arn : ctx.session?.by,
+    task: assume ? f.taskPolicy : ctx.session?.taskPolicy,
+    target: assume
+      ? accountLine(f.targetAccount, ctx.target ?? { ok: false, reason: "not looked up" })
+      : undefined,
+    link: consoleLink(f.region, f.eventId),
+    account: accountLine(f.accountId, name),
+    result: resultLine(f, caps.field),
+    mfa: mfaLine(f),
+    params,
+  };
+}
+
+type AlertView = ReturnType<typeof viewOf>;
+
+/** The email and SMS text: one fact a line, the advice, the request, the footer. */
+function textOf(v: AlertView): string {
+  const { f, caps, t } = v;
   const rows: [string, string][] = [
-    ["Account", account],
+    ["Account", v.account],
     [
       "Event",
       `${oneLine(f.eventName, 300)} (${field(f.eventSource, caps.field, "event source not recorded")})`,
     ],
-    ["Result", result],
+    ["Result", v.result],
     ...(t ? tamperRows(f, t, caps.field) : []),
     ["Read-only", f.readOnly === undefined ? "not recorded" : f.readOnly ? "yes" : "no"],
     ["How", howLine(f, caps.field)],
   ];
-  if (access) rows.push(["Access", access]);
-  if (target) {
+  if (v.access) rows.push(["Access", v.access]);
+  if (v.target) {
     rows.push(
-      ["Target account", target],
+      ["Target account", v.target],
       ["Task policy", field(f.taskPolicy, caps.field)],
       ["Session issuer", field(f.issuerArn, caps.field)],
       ["Source identity", field(f.sourceIdentity, caps.field)],
       ["Session key", field(f.issuedKey, caps.field)],
     );
   }
-  if (mfa) rows.push(mfa);
+  if (v.mfa) rows.push(v.mfa);
   rows.push(
     ["Region", field(f.region, caps.field)],
     ["Source IP", field(f.sourceIp, caps.field)],
@@ -156,29 +179,30 @@ export function buildAlert(
       `${field(f.arn, caps.field, "arn not recorded")}${f.accessKeyId ? `, access key ${oneLine(f.accessKeyId, 200)}` : ""}`,
     ],
     ["CloudTrail event ID", field(f.eventId, caps.field)],
-    ["CloudTrail console", link ?? "link not available (region or event ID missing or not valid)"],
-    ["Severity", `${sev}: ${oneLine(verdict.reason, caps.field)}`],
+    ["CloudTrail console", v.link ?? "link not available (region or event ID missing or not valid)"],
+    ["Severity", `${v.sev}: ${oneLine(v.verdict.reason, caps.field)}`],
   );
   const parts = [
-    `${t ? "MONITOR TAMPERING" : "ROOT USER ACTIVITY"} (${sev})`,
+    `${t ? "MONITOR TAMPERING" : "ROOT USER ACTIVITY"} (${v.sev})`,
     "",
     lines(rows),
     "",
-    `WHAT TO DO NOW: ${verdict.advice}`,
+    `WHAT TO DO NOW: ${v.verdict.advice}`,
   ];
-  const params =
-    f.requestParameters !== undefined && f.requestParameters !== null
-      ? block(safeJson(f.requestParameters), caps.requestParameters)
-      : undefined;
-  if (params !== undefined) parts.push("", "Request parameters:", params);
-  parts.push("", footer(now, f.envelopeId, sqsMessageId));
+  if (v.params !== undefined) parts.push("", "Request parameters:", v.params);
+  parts.push("", footer(v.now, f.envelopeId, v.sqsMessageId));
+  return capBytes(parts.join("\n"), caps.text);
+}
 
-  const doc = {
+/** The JSON document (the email-json, sqs, lambda and https protocols). */
+function docOf(v: AlertView) {
+  const { f, caps, t } = v;
+  return {
     schema: DOC_SCHEMA,
     kind: "alert",
-    severity: verdict.severity,
-    title: subject,
-    account: accountDoc(f.accountId, name),
+    severity: v.verdict.severity,
+    title: v.subject,
+    account: accountDoc(f.accountId, v.name),
     event: {
       name: oneLine(f.eventName, 300),
       source: docValue(f.eventSource, caps.field),
@@ -186,67 +210,87 @@ export function buildAlert(
       time: docValue(f.eventTime, 100),
       region: docValue(f.region, caps.field),
       result: resultOf(f),
-      resultDetail: result,
+      resultDetail: v.result,
       readOnly: f.readOnly ?? null,
       how: howLine(f, caps.field),
-      mfaUsed: mfa ? mfa[1].startsWith("yes") : null,
+      mfaUsed: v.mfa ? v.mfa[1].startsWith("yes") : null,
       sourceIp: docValue(f.sourceIp, caps.field),
       userAgent: docValue(f.userAgent, caps.field),
       identityArn: docValue(f.arn, caps.field),
       accessKeyId: docValue(f.accessKeyId, 200),
-      requestParameters: params ?? null,
+      requestParameters: v.params ?? null,
     },
     ...(t ? { tamper: tamperDoc(t) } : {}),
     access:
       t && !t.byRoot
         ? null
         : {
-            type: rootAccessOf(f, ctx),
-            by: docValue(by, caps.field),
-            taskPolicy: docValue(task, caps.field),
+            type: rootAccessOf(f, v.ctx),
+            by: docValue(v.by, caps.field),
+            taskPolicy: docValue(v.task, caps.field),
             targetAccountId: docValue(f.targetAccount, 100),
           },
-    reason: oneLine(verdict.reason, caps.field),
-    advice: verdict.advice,
-    cloudTrailUrl: link ?? null,
+    reason: oneLine(v.verdict.reason, caps.field),
+    advice: v.verdict.advice,
+    cloudTrailUrl: v.link ?? null,
     envelopeId: docValue(f.envelopeId, 100),
-    sqsMessageId: docValue(sqsMessageId, 100),
-    generatedAt: now.toISOString(),
+    sqsMessageId: docValue(v.sqsMessageId, 100),
+    generatedAt: v.now.toISOString(),
   };
+}
+
+/** The chat card: the few facts that fit, the advice and the console link. */
+function chatOf(v: AlertView): Alert["chat"] {
+  const { f, t } = v;
   const facts: [string, string][] = [
-    ["Account", account],
-    ["Result", result],
+    ["Account", v.account],
+    ["Result", v.result],
     ...(t ? tamperRows(f, t, 200) : []),
   ];
-  if (access) facts.push(["Access", access]);
-  if (target) facts.push(["Target account", target]);
-  if (mfa) facts.push(mfa);
+  if (v.access) facts.push(["Access", v.access]);
+  if (v.target) facts.push(["Target account", v.target]);
+  if (v.mfa) facts.push(v.mfa);
   facts.push(
     ["Source IP", field(f.sourceIp, 200)],
     ["Region", field(f.region, 100)],
     ["Time", formatUtc(f.eventTime)],
-    ["Why", oneLine(verdict.reason, 500)],
+    ["Why", oneLine(v.verdict.reason, 500)],
   );
   return {
+    title: v.subject,
+    facts,
+    nextSteps: [v.verdict.advice, v.link ? `Open the event in CloudTrail: ${v.link}` : ""].filter(Boolean),
+    keywords: keywords(v.verdict.severity, f.eventName, f.accountId, f.region),
+    threadId: threadOf(f.accountId),
+    ...(v.link ? { link: v.link } : {}),
+  };
+}
+
+/** The alert for an event that is root activity. */
+export function buildAlert(input: RootEventAlertInput): Alert {
+  const v = viewOf(input);
+  const { f, t } = v;
+  return {
     kind: "alert",
-    severity: verdict.severity,
-    subject,
-    text: capBytes(parts.join("\n"), caps.text),
-    doc,
-    chat: {
-      title: subject,
-      facts,
-      nextSteps: [verdict.advice, link ? `Open the event in CloudTrail: ${link}` : ""].filter(Boolean),
-      keywords: keywords(verdict.severity, f.eventName, f.accountId, f.region),
-      threadId: threadOf(f.accountId),
-      ...(link ? { link } : {}),
-    },
-    attributes: attributesOf("alert", verdict.severity, f.accountId, name, f.eventName, f.region, {
-      tamper: t?.outcome,
-      // Only root's own tamper carries rootAccess: an administrator's is no root access.
-      rootAccess: !t || t.byRoot ? rootAccessOf(f, ctx) : undefined,
-      taskPolicy: task,
-      assumedBy: by,
+    severity: v.verdict.severity,
+    subject: v.subject,
+    text: textOf(v),
+    doc: docOf(v),
+    chat: chatOf(v),
+    attributes: attributesOf({
+      kind: "alert",
+      severity: v.verdict.severity,
+      accountId: f.accountId,
+      name: v.name,
+      eventName: f.eventName,
+      region: f.region,
+      more: {
+        tamper: t?.outcome,
+        // Only root's own tamper carries rootAccess: an administrator's is no root access.
+        rootAccess: !t || t.byRoot ? rootAccessOf(f, v.ctx) : undefined,
+        taskPolicy: v.task,
+        assumedBy: v.by,
+      },
     }),
   };
 }

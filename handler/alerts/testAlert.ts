@@ -66,6 +66,13 @@ export function buildTestAlert(t: SelfTestFacts, name: AccountName, now: Date, s
       keywords: part.keywords("test", t.accountId),
       threadId: `root-activity-selftest`,
     },
-    attributes: part.attributesOf("test", "test", t.accountId, name, "SelfTest", t.region),
+    attributes: part.attributesOf({
+      kind: "test",
+      severity: "test",
+      accountId: t.accountId,
+      name,
+      eventName: "SelfTest",
+      region: t.region,
+    }),
   };
 }

@@ -6,16 +6,22 @@ import * as part from "./alertParts";
 import { UNREADABLE_ADVICE, UNREADABLE_SEVERITY } from "../classify/severity";
 import { block, capBytes, oneLine, utf8Bytes } from "../support/text";
 
+export interface UnreadableAlertInput {
+  /** What could not be read, for the reader. */
+  problem: string;
+  /** What could be read. */
+  partial: PartialFacts;
+  /** The payload as received. */
+  raw: string;
+  name: AccountName;
+  now: Date;
+  caps?: Caps;
+  sqsMessageId?: string | undefined;
+}
+
 /** The alert for a root-activity event that could not be read. */
-export function buildUnreadableAlert(
-  problem: string,
-  partial: PartialFacts,
-  raw: string,
-  name: AccountName,
-  now: Date,
-  caps: Caps = FULL_CAPS,
-  sqsMessageId?: string,
-): Alert {
+export function buildUnreadableAlert(input: UnreadableAlertInput): Alert {
+  const { problem, partial, raw, name, now, caps = FULL_CAPS, sqsMessageId } = input;
   const severity = UNREADABLE_SEVERITY;
   const subject = part.buildSubject(
     severity,
@@ -92,13 +98,13 @@ export function buildUnreadableAlert(
       threadId: part.threadOf(partial.accountId),
       ...(link ? { link } : {}),
     },
-    attributes: part.attributesOf(
-      "unreadable",
+    attributes: part.attributesOf({
+      kind: "unreadable",
       severity,
-      partial.accountId,
+      accountId: partial.accountId,
       name,
-      partial.eventName,
-      partial.region,
-    ),
+      eventName: partial.eventName,
+      region: partial.region,
+    }),
   };
 }

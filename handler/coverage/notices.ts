@@ -106,9 +106,14 @@ export function coverageNotice(n: NoticeSpec): Alert {
       threadId: part.threadOf(n.accountId),
       ...(n.link ? { link: n.link } : {}),
     },
-    attributes: part.attributesOf(COVERAGE_KIND, n.severity, n.accountId, name, n.eventName, n.region, {
-      coverage: n.event,
-      stack: n.stack,
+    attributes: part.attributesOf({
+      kind: COVERAGE_KIND,
+      severity: n.severity,
+      accountId: n.accountId,
+      name,
+      eventName: n.eventName,
+      region: n.region,
+      more: { coverage: n.event, stack: n.stack },
     }),
   };
 }

@@ -45,10 +45,22 @@ export function createFlusher(kit: Kit, accountName: AccountNames, publish: Publ
       await Promise.all(
         parts.map(async (part, i) => {
           const which = { index: i + 1, count: parts.length };
-          await publish((caps) => buildDigest(req.accountId, name, part, window, which, now(), caps), {
-            ...base,
-            events: part.length,
-          });
+          await publish(
+            (caps) =>
+              buildDigest({
+                accountId: req.accountId,
+                name,
+                entries: part,
+                window,
+                part: which,
+                now: now(),
+                caps,
+              }),
+            {
+              ...base,
+              events: part.length,
+            },
+          );
           kit.metric("Digests");
         }),
       );

@@ -103,19 +103,20 @@ export function createRootEventFlow(
       await publish(
         (caps) => {
           try {
-            return buildAlert(f, verdict, name, now(), caps, sqsMessageId, ctx);
+            return buildAlert({ facts: f, verdict, name, now: now(), caps, sqsMessageId, ctx });
           } catch (err) {
             // A formatting bug must not swallow a root alert: fall back to the unreadable form.
             const problem = `internal error formatting the alert (${errorText(err)})`;
-            return buildUnreadableAlert(
+            const partial = readPartial(payload);
+            return buildUnreadableAlert({
               problem,
-              readPartial(payload),
-              rawText(payload),
+              partial,
+              raw: rawText(payload),
               name,
-              now(),
+              now: now(),
               caps,
               sqsMessageId,
-            );
+            });
           }
         },
         { ...base, ...(r.note ? { note: r.note } : {}) },

@@ -17,6 +17,7 @@ import {
   SIGN_IN_FAILURE_WINDOW_MINUTES,
   type SeverityRow,
 } from "../../handler/classify/severity";
+import { ordinal } from "../shared/ordinal";
 
 /** "task policy A or B; " for AssumeRoot rows; "any other task policy; " after such rows. */
 function taskPolicyWhen(r: SeverityRow, i: number): string {
@@ -35,7 +36,7 @@ export function severityTableMarkdown(): string {
   const fallbacks = SEVERITY_FALLBACKS.map((f) => `| (any other) | ${f.case} | **${f.severity}** | |`);
   const escalation = SIGN_IN_FAILURE_ESCALATION.map(
     (e) =>
-      `| \`ConsoleLogin\` (failed) | the ${e.atLeast}th or later failed root sign-in of the account within ${SIGN_IN_FAILURE_WINDOW_MINUTES} minutes (by event time) | **${e.severity}** | Someone is guessing the root password. |`,
+      `| \`ConsoleLogin\` (failed) | the ${ordinal(e.atLeast)} or later failed root sign-in of the account within ${SIGN_IN_FAILURE_WINDOW_MINUTES} minutes (by event time) | **${e.severity}** | Someone is guessing the root password. |`,
   );
   return [
     "| event | when | severity | why |",
@@ -102,15 +103,15 @@ export function exampleDigestMarkdown(): string {
     });
   }
   const window = { start: new Date("2026-11-21T09:29:00Z"), end: new Date("2026-11-21T09:30:00Z") };
-  const digest = buildDigest(
-    "493859302102",
-    { ok: true, name: "prod-payments" },
-    sortEntries(entries),
+  const digest = buildDigest({
+    accountId: "493859302102",
+    name: { ok: true, name: "prod-payments" },
+    entries: sortEntries(entries),
     window,
-    { index: 1, count: 1 },
-    NOW,
-    FULL_CAPS,
-  );
+    part: { index: 1, count: 1 },
+    now: NOW,
+    caps: FULL_CAPS,
+  });
   return ["```text", `Subject: ${digest.subject}`, "", digest.text.trimEnd(), "```"].join("\n");
 }
 
