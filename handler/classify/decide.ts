@@ -128,6 +128,13 @@ export function decide(input: unknown): Decision {
     return unreadable(`detail.userIdentity is ${describeType(identity)}, expected an object`, input);
   }
 
+  const read = readFacts(input, detail, identity);
+  if (read.problems.length > 0) return unreadable(read.problems.join("; "), input);
+  return judge(read, input);
+}
+
+/** The root-event facts of a well-shaped envelope, and what in it has the wrong type. */
+function readFacts(input: Obj, detail: Obj, identity: Obj) {
   const r = fieldReader();
   const d = (k: string) => r.string(detail, k, `detail.${k}`);
   const u = (k: string) => r.string(identity, k, `detail.userIdentity.${k}`);
@@ -205,8 +212,13 @@ export function decide(input: unknown): Decision {
   d("recipientAccountId");
   u("accountId");
   facts.accountId = pickAccountId(input, detail, identity);
+  return { facts, problems: r.problems, request, signInResult, requestUserName };
+}
 
-  if (r.problems.length > 0) return unreadable(r.problems.join("; "), input);
+/** Skip, alert (root activity or tamper, with its verdict) or unreadable, from the facts read. */
+function judge(read: ReturnType<typeof readFacts>, input: Obj): Decision {
+  const { facts, request, signInResult, requestUserName } = read;
+  const { eventType, invokedBy, eventSource, identityType, eventName } = facts;
 
   // AWS acting on its own: skip, whatever the identity type.
   if (eventType === "AwsServiceEvent") {
@@ -233,7 +245,7 @@ export function decide(input: unknown): Decision {
   if (assume) facts.access = "assume-root";
   else if (identityType === ROOT_IDENTITY_TYPE && facts.accessKeyId?.startsWith(TEMPORARY_KEY_PREFIX))
     facts.access = "root-session";
-  if (eventName === undefined || eventName === "") return unreadable("detail.eventName is missing", input);
+  if (eventName === "") return unreadable("detail.eventName is missing", input);
 
   facts.failed =
     Boolean(facts.errorCode) ||
