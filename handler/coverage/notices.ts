@@ -118,6 +118,11 @@ export function coverageNotice(n: NoticeSpec): Alert {
   };
 }
 
+/** The `coverage` attribute of a change. */
+function eventOf(kind: LifecycleChange["kind"]): CoverageEvent {
+  return kind === "region-enabled" ? "region" : kind;
+}
+
 const HOW: Record<string, string> = {
   created: "created",
   invited: "invited",
@@ -194,7 +199,7 @@ export function joinedNotice(x: ChangeContext): Alert {
     ...spec,
     severity: "medium",
     headline: c.kind === "moved" ? "Account moved, not yet watched" : "Account joined, not yet watched",
-    event: c.kind,
+    event: eventOf(c.kind),
     stack: stacks.join(","),
     summary,
     rows: [
@@ -216,7 +221,7 @@ export function departedNotice(x: ChangeContext): Alert {
   return coverageNotice({
     severity: "low",
     headline: c.kind === "closed" ? "Account closed" : "Account left the organization",
-    event: c.kind,
+    event: eventOf(c.kind),
     accountId: c.accountId,
     accountName: c.accountName,
     eventName: c.eventName,
