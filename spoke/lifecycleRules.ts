@@ -3,10 +3,9 @@
 // to the hub bus like root events. They are rules of their own, beside the forwarding rule, because
 // the forwarding rule's pattern (root and tamper branches) is already close to EventBridge's default
 // 2,048-character limit: one more rule per account in us-east-1 only, not per region.
-import * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
 import { MONITOR_PREFIX } from "../common/monitorNames";
 import { LIFECYCLE_REGION, lifecycleBranches, type LifecycleScope } from "../handler/classify/lifecycleEvent";
+import type { RuleState } from "../handler/classify/rootEvent";
 
 /** Covered by the guard's `root-activity-monitor-spoke-*` rule names. */
 export const LIFECYCLE_RULE_NAME = `${MONITOR_PREFIX}lifecycle`;
@@ -37,46 +36,32 @@ function patternOf(scope: LifecycleScope): string | undefined {
   return (patterns[key] ??= JSON.stringify({ $or: branches }));
 }
 
-export interface LifecycleRuleArgs extends LifecycleWhere {
-  accountId: string;
-  regions: string[];
-  hubEventBusArn: pulumi.Input<string>;
-  /** The account's forwarding role (PutEvents on the hub bus): the lifecycle rules use it too. */
-  roleArn: pulumi.Input<string>;
-  /** The forwarding rules' retry policy (spoke.ts FORWARD_RETRY). */
-  retryPolicy: aws.types.input.cloudwatch.EventTargetRetryPolicy;
+/** A rule of a watched account that forwards to the hub bus; spoke.ts creates each with its target. */
+export interface HubRule {
+  /** The Pulumi name of the rule and of its target. */
+  resourceName: string;
+  region: string;
+  name: string;
+  description: string;
+  eventPattern: string;
+  state: RuleState;
 }
 
-/** The account's lifecycle rules and targets; returns how many rules. */
-export function addLifecycleRules(args: LifecycleRuleArgs, opts: pulumi.CustomResourceOptions): number {
-  let count = 0;
-  for (const region of args.regions) {
-    const pattern = patternOf(lifecycleScope(args, args.accountId, region));
+/** The account's lifecycle rules: one in each region where a branch belongs. */
+export function lifecycleRules(where: LifecycleWhere, accountId: string, regions: string[]): HubRule[] {
+  const rules: HubRule[] = [];
+  for (const region of regions) {
+    const pattern = patternOf(lifecycleScope(where, accountId, region));
     if (!pattern) continue;
-    const rule = new aws.cloudwatch.EventRule(
-      `lifecycle-${args.accountId}-${region}`,
-      {
-        region,
-        name: LIFECYCLE_RULE_NAME,
-        description:
-          "root-activity-monitor: forward account changes (joins, moves, region opt-ins) to the hub bus",
-        eventPattern: pattern,
-        state: "ENABLED",
-      },
-      opts,
-    );
-    new aws.cloudwatch.EventTarget(
-      `lifecycle-${args.accountId}-${region}`,
-      {
-        region,
-        rule: rule.name,
-        arn: args.hubEventBusArn,
-        roleArn: args.roleArn,
-        retryPolicy: args.retryPolicy,
-      },
-      opts,
-    );
-    count++;
+    rules.push({
+      resourceName: `lifecycle-${accountId}-${region}`,
+      region,
+      name: LIFECYCLE_RULE_NAME,
+      description:
+        "root-activity-monitor: forward account changes (joins, moves, region opt-ins) to the hub bus",
+      eventPattern: pattern,
+      state: "ENABLED",
+    });
   }
-  return count;
+  return rules;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { rootEventPattern, rootRuleState, type RuleState } from "../handler/classify/rootEvent";
 import { callerDeployer, deploySessionArn, withTamper } from "../handler/classify/tamperEvent";
 import { partitionOf, roleArn } from "../common/awsNames";
-import { addLifecycleRules } from "./lifecycleRules";
+import { lifecycleRules, type HubRule } from "./lifecycleRules";
 import { DEPLOY_SESSION_NAME, FORWARD_RULE_NAME, FORWARDER_ROLE_NAME } from "../common/monitorNames";
 import { policyDocument, sourceConditions, type Statement } from "../common/iamPolicy";
 
@@ -73,6 +73,19 @@ function eventsTrustPolicy(accountId: string): pulumi.Input<string> {
       Condition: sourceConditions(accountId),
     },
   ]);
+}
+
+/** The account's forwarding rule in `region`: root activity and changes to this monitor. */
+function forwardRule(accountId: string, region: string, eventPattern: string, state: RuleState): HubRule {
+  return {
+    resourceName: `forward-${accountId}-${region}`,
+    region,
+    name: FORWARD_RULE_NAME,
+    description:
+      "root-activity-monitor: forward root-user activity, and changes to this monitor, to the hub bus",
+    eventPattern,
+    state,
+  };
 }
 
 /** `value`, one turn of the event loop later. */
@@ -192,36 +205,30 @@ export class RootActivitySpoke extends pulumi.ComponentResource {
       inAccount,
     );
 
-    for (const region of args.regions) {
-      const rule = new aws.cloudwatch.EventRule(
-        `forward-${account.id}-${region}`,
-        {
-          region,
-          name: FORWARD_RULE_NAME,
-          description:
-            "root-activity-monitor: forward root-user activity, and changes to this monitor, to the hub bus",
-          eventPattern: pattern,
-          state: shared.state,
-        },
+    const forwarding = args.regions.map((region) => forwardRule(account.id, region, pattern, shared.state));
+    const lifecycle = lifecycleRules(args, account.id, args.regions);
+    // Every rule forwards to the hub bus the same way: the account's role, a day of retries.
+    for (const rule of [...forwarding, ...lifecycle]) {
+      const { resourceName, region, name, description, eventPattern, state } = rule;
+      const created = new aws.cloudwatch.EventRule(
+        resourceName,
+        { region, name, description, eventPattern, state },
         inAccount,
       );
       new aws.cloudwatch.EventTarget(
-        `forward-${account.id}-${region}`,
+        resourceName,
         {
           region,
-          rule: rule.name,
+          rule: created.name,
           arn: args.hubEventBusArn,
           roleArn: role.arn,
           retryPolicy: FORWARD_RETRY,
         },
         inAccount,
       );
-      this.ruleCount++;
     }
-    this.lifecycleRuleCount += addLifecycleRules(
-      { ...args, accountId: account.id, roleArn: role.arn, retryPolicy: FORWARD_RETRY },
-      inAccount,
-    );
+    this.ruleCount += forwarding.length;
+    this.lifecycleRuleCount += lifecycle.length;
     next(i + 1);
   }
 }
