@@ -81,7 +81,7 @@ function readAccountList(obj: Record<string, unknown>, field: "include" | "exclu
   if (bad.length > 0) {
     throw configError(
       `accounts.${field}`,
-      `${bad.map((b) => JSON.stringify(b)).join(", ")} not a 12-digit account ID. Quote IDs in YAML so leading zeros survive.`,
+      `${bad.map((b) => JSON.stringify(b)).join(", ")} ${bad.length === 1 ? "is not a 12-digit account ID" : "are not 12-digit account IDs"}. Quote IDs in YAML so leading zeros survive.`,
     );
   }
   return ids;

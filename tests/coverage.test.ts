@@ -157,9 +157,9 @@ describe("coverage report", () => {
     const { report: r, ids, row } = await report(defaultOrg(), { "spoke-all": { config, outputs } });
     expect(ids("missing")).toHaveLength(DEFAULT_ACTIVE_ACCOUNT_IDS.length - 2);
     expect(row("444444444411")).toMatchObject({ missingRegions: ["ap-south-1"] });
-    expect(row("444444444411")?.detail).toContain("regions ap-south-1 are not in the outputs of spoke-all");
+    expect(row("444444444411")?.detail).toContain("region ap-south-1 is not in the outputs of spoke-all");
     expect(formatTable(r)).toMatch(
-      /MISSING\s+444444444411\s+prod-a-web\s+spoke-all\s+2\/3\s+regions ap-south-1/,
+      /MISSING\s+444444444411\s+prod-a-web\s+spoke-all\s+2\/3\s+region ap-south-1/,
     );
   });
 
@@ -251,9 +251,9 @@ describe("spoke outputs", () => {
     });
     expect(parseSpokeOutputs({}, "x.json").deployed).toBe(false);
     expect(() => parseSpokeOutputs({ role: "hub", eventBusArn: HUB_BUS_ARN }, "x.json")).toThrow(
-      "x.json are the outputs of a hub stack",
+      "x.json: these are the outputs of a hub stack",
     );
-    expect(() => parseSpokeOutputs({ role: "spoke" }, "x.json")).toThrow("x.json have no coverage output");
+    expect(() => parseSpokeOutputs({ role: "spoke" }, "x.json")).toThrow("x.json: no coverage output");
     expect(() => parseSpokeOutputs({ coverage: {} }, "x.json")).toThrow("x.json: coverage must be a list");
     expect(() => parseSpokeOutputs({ coverage: [{ id: 1 }] }, "x.json")).toThrow(
       "x.json: coverage[0].id must be a 12-digit account ID, got 1.",

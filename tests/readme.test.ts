@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { README, renderReadme } from "../scripts/docs/run";
+import { ordinal } from "../scripts/shared/ordinal";
 
 const readme = fs.readFileSync(README, "utf8");
 
@@ -24,6 +25,16 @@ describe("README", () => {
     const ci = fs.readFileSync(path.join(__dirname, "..", ".ci", "run"), "utf8");
     expect(ci).toContain("bash scripts/install.sh");
     expect(ci).toContain("bash scripts/test.sh");
+  });
+
+  it("writes every ordinal with its English suffix (generated tables included)", () => {
+    const wrong = [...readme.matchAll(/\b(\d+)(st|nd|rd|th)\b/g)]
+      .filter((m) => ordinal(Number(m[1])) !== m[0])
+      .map((m) => m[0]);
+    expect(wrong).toEqual([]);
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111].map(ordinal).join(" ")).toBe(
+      "1st 2nd 3rd 4th 11th 12th 13th 21st 22nd 23rd 101st 111th",
+    );
   });
 
   it("documents every config key that Pulumi.yaml declares", () => {

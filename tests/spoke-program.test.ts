@@ -434,12 +434,12 @@ describe("spoke config and discovery errors", () => {
       { regions: ["eu-west-1"] },
       /regions: us-east-1 must be in the list: .*root console sign-ins/,
     ],
-    ["bad region", { regions: ["us-east-1", "mars-1"] }, /regions: mars-1 is not a region name/],
+    ["bad region", { regions: ["us-east-1", "mars-1"] }, /regions: mars-1 is not a region the AWS SDK knows/],
     ["bad shard", { shard: "4/3" }, /shard: "4\/3" is not a shard/],
     [
       "bad account id",
       { accounts: { include: ["12345"] } },
-      /accounts\.include: "12345" not a 12-digit account ID/,
+      /accounts\.include: "12345" is not a 12-digit account ID/,
     ],
     [
       "include not in the organization",

@@ -172,7 +172,7 @@ function selectedRow(input: CoverageInput, a: Account): CoverageRow {
       ? `${names(undeployed)} ${undeployed.length === 1 ? "has" : "have"} no outputs (never deployed): run pulumi up on ${names(undeployed)}`
       : a.coveredRegions.size === 0
         ? `not in the outputs of ${names(stacks)} (created or moved since the last deployment): run pulumi up on ${names(stacks)}`
-        : `regions ${missing.join(", ")} are not in the outputs of ${names(stacks)} (regions changed since the last deployment?): run pulumi up on ${names(stacks)}`;
+        : `${missing.length === 1 ? "region" : "regions"} ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not in the outputs of ${names(stacks)} (regions changed since the last deployment?): run pulumi up on ${names(stacks)}`;
   return row(a, "missing", detail, stacks, expected);
 }
 

@@ -53,12 +53,12 @@ export function parseSpokeOutputs(outputs: StackOutputs, where: string): SpokeOu
   if (Object.keys(outputs).length === 0) return { deployed: false, coverage: [], skipped: [] };
   if (outputs.role !== undefined && outputs.role !== "spoke") {
     throw new SpokeOutputsError(
-      `${where} are the outputs of a ${String(outputs.role)} stack; coverage reads spoke stacks' outputs.`,
+      `${where}: these are the outputs of a ${String(outputs.role)} stack; coverage reads spoke stacks' outputs.`,
     );
   }
   if (outputs.coverage === undefined) {
     throw new SpokeOutputsError(
-      `${where} have no coverage output. Pass the outputs of a spoke stack deployed with this version ` +
+      `${where}: no coverage output. Pass the outputs of a spoke stack deployed with this version ` +
         "(npx pulumi stack output --json --stack <spoke>).",
     );
   }

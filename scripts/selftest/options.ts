@@ -33,7 +33,7 @@ function positiveSeconds(flag: string, raw: string | undefined, fallback: number
 export function hubTargetFromOutputs(outputs: StackOutputs, where: string, stackName?: string): HubTarget {
   if (outputs.role !== undefined && outputs.role !== "hub") {
     throw new UsageError(
-      `${where} are the outputs of a ${String(outputs.role)} stack, not of the hub. Pass the hub stack's outputs.`,
+      `${where}: these are the outputs of a ${String(outputs.role)} stack, not of the hub. Pass the hub stack's outputs.`,
     );
   }
   const eventBusArn = requireStringOutput(outputs, "eventBusArn", where);
