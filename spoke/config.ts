@@ -105,7 +105,8 @@ function readControlTowerHomeRegion(
   return { controlTowerHomeRegion: home };
 }
 
-export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
+/** Where the hub is: its stack, or its bus ARN, exactly one of them. */
+function readHubLocation(cfg: ConfigSource): HubLocation {
   const hubStack = readMatching(
     cfg,
     "hubStack",
@@ -121,7 +122,11 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
         : "the spoke needs to know the hub bus. Set hubStack to the hub's fully qualified stack name (org/root-activity-monitor/hub) or hubEventBusArn to its eventBusArn output.",
     );
   }
+  return hubStack !== undefined ? { hubStack } : { hubEventBusArn: hubEventBusArn as string };
+}
 
+/** The regions to watch: known names, each once, us-east-1 among them. */
+function readRegions(cfg: ConfigSource): string[] {
   // The project default is [], which means "the default regions".
   const listed = readStringList(cfg, "regions") ?? [];
   const regions = listed.length > 0 ? listed : DEFAULT_REGIONS;
@@ -140,10 +145,11 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
       `${REQUIRED_REGION} must be in the list: AWS records root console sign-ins (and IAM/STS calls) only there, so without it a root login would go unseen.`,
     );
   }
+  return regions;
+}
 
-  const memberRoleName =
-    readMatching(cfg, "memberRoleName", ROLE_NAME, "an IAM role name") ?? "OrganizationAccountAccessRole";
-
+/** accounts.include and accounts.exclude: account IDs, none in both. */
+function readAccounts(cfg: ConfigSource): { include?: string[]; exclude: string[] } {
   const accounts = readObject(cfg, "accounts") ?? {};
   const unknownAccountKeys = Object.keys(accounts).filter((k) => k !== "include" && k !== "exclude");
   if (unknownAccountKeys.length > 0) {
@@ -156,7 +162,10 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
   const exclude = readAccountList(accounts, "exclude") ?? [];
   const clash = (include ?? []).filter((id) => exclude.includes(id));
   if (clash.length > 0) throw configError("accounts", `${clash.join(", ")} is in both include and exclude.`);
+  return { include, exclude };
+}
 
+function readOrganizationalUnits(cfg: ConfigSource): string[] | undefined {
   // The project default is [], which means "no OU limits the selection".
   const ous = readStringList(cfg, "organizationalUnits") ?? [];
   const organizationalUnits = ous.length > 0 ? ous : undefined;
@@ -167,14 +176,26 @@ export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
       `${badOus.join(", ")} is not an OU ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx).`,
     );
   }
+  return organizationalUnits;
+}
 
+function readShard(cfg: ConfigSource): Shard | undefined {
   // The project default is "1/1": one stack for everything, the same as no shard.
   const shardRaw = cfg.get("shard");
   const parsedShard = shardRaw ? parseShard(shardRaw) : undefined;
-  const shard = parsedShard && parsedShard.count > 1 ? parsedShard : undefined;
+  return parsedShard && parsedShard.count > 1 ? parsedShard : undefined;
+}
 
+export function readSpokeConfig(cfg: ConfigSource): SpokeConfig {
+  const hub = readHubLocation(cfg);
+  const regions = readRegions(cfg);
+  const memberRoleName =
+    readMatching(cfg, "memberRoleName", ROLE_NAME, "an IAM role name") ?? "OrganizationAccountAccessRole";
+  const { include, exclude } = readAccounts(cfg);
+  const organizationalUnits = readOrganizationalUnits(cfg);
+  const shard = readShard(cfg);
   return {
-    hub: hubStack !== undefined ? { hubStack } : { hubEventBusArn: hubEventBusArn as string },
+    hub,
     regions,
     memberRoleName,
     include,
