@@ -14,8 +14,8 @@ import { startFakeDynamo, type FakeDynamo } from "../testkit/fakeDynamo";
 import { slowClient } from "../testkit/slowDynamo";
 
 const TABLE = "round-trip-state";
-/** Each state call's delay: large beside dynalite's own time, so round trips can be counted. */
-const RTT_MS = 200;
+/** Each state call's delay: large beside dynalite's own time, even on a loaded machine, so round trips can be counted. */
+const RTT_MS = 400;
 
 let dynamo: FakeDynamo;
 beforeAll(async () => {
