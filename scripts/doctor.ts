@@ -25,22 +25,42 @@ import { loadSpoke, useStackProfile } from "./shared/spokeStack";
 import { loadStackConfig, shortStackName, stackRole, type StackConfig } from "./shared/stackConfig";
 import { pulumiStackOutputs, readOutputsFile, requireStringOutput } from "./shared/stackOutputs";
 import { formatColumns } from "./shared/table";
+import { outputWidth, wrapText } from "./shared/wrap";
 
-export function formatTable(rows: DoctorRow[]): string {
-  const header = ["ACCOUNT", "NAME", "CHECK", "RESULT", "DETAIL", "HOW TO FIX"];
-  const cells = rows.map((r) => [
-    r.accountId,
-    r.name,
-    r.check,
-    r.result.toUpperCase(),
-    r.detail,
-    r.fix ?? "",
-  ]);
-  // The last two columns are free text: pad only the short ones.
-  return formatColumns(
-    [header, ...cells].map((c) => [...c.slice(0, 5), c[5] ? `-> ${c[5]}` : ""]),
-    4,
-  ).join("\n");
+/**
+ * The table. With a `width` (the terminal's), DETAIL and HOW TO FIX wrap under their column, so no
+ * line is wider than the terminal; without one (piped output), one line per row.
+ */
+export function formatTable(rows: DoctorRow[], width?: number): string {
+  const header = ["ACCOUNT", "NAME", "CHECK", "RESULT"];
+  const cells = rows.map((r) => [r.accountId, r.name, r.check, r.result.toUpperCase()]);
+  const padded = formatColumns([[...header, "x"], ...cells.map((c) => [...c, "x"])], 4).map((l) =>
+    l.slice(0, -1),
+  );
+  if (width === undefined) {
+    // The last two columns are free text: pad only the short ones.
+    return formatColumns(
+      [
+        [...header, "DETAIL", "HOW TO FIX"],
+        ...rows.map((r, i) => [...(cells[i] as string[]), r.detail, r.fix ? `-> ${r.fix}` : ""]),
+      ],
+      4,
+    ).join("\n");
+  }
+  const indent = (padded[0] as string).length;
+  // Too narrow for a text column beside the others: the text goes under the row, indented.
+  const under = width - indent < 30;
+  const at = under ? 4 : indent;
+  const title = `${padded[0]}DETAIL / HOW TO FIX`;
+  const out = [title.length <= width ? title : (padded[0] as string).trimEnd()];
+  rows.forEach((r, i) => {
+    const fix = r.fix ? wrapText(r.fix, width - at - 3).map((l, j) => `${j === 0 ? "->" : "  "} ${l}`) : [];
+    const text = [...wrapText(r.detail, width - at), ...fix];
+    const first = (padded[i + 1] as string).trimEnd();
+    if (under) out.push(first, ...text.map((t) => " ".repeat(at) + t));
+    else out.push(`${padded[i + 1]}${text[0] ?? ""}`, ...text.slice(1).map((t) => " ".repeat(at) + t));
+  });
+  return out.join("\n");
 }
 
 export const USAGE = `Usage: npm run doctor -- --stack <name> [--dir <project dir>] [--hub-bus-arn <arn> | --outputs <file.json>]
@@ -100,7 +120,7 @@ async function hubMain(
           : pulumiStackOutputs(s, dir),
     },
   });
-  console.log(formatTable(report.rows));
+  console.log(formatTable(report.rows, outputWidth()));
   console.log(`\n${verdict(stack, report.rows)}`);
   return report.ok ? 0 : 1;
 }
@@ -161,7 +181,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     opts.resolveHubStack = (s) => pulumiStackOutput(s, dir);
   }
   const report = await runDoctor(opts);
-  console.log(formatTable(report.rows));
+  console.log(formatTable(report.rows, outputWidth()));
   console.log(`\n${verdict(args.stack, report.rows)}`);
   return report.ok ? 0 : 1;
 }

@@ -55,11 +55,16 @@ async function fakeHub(state: HubState): Promise<FakeAws> {
   return aws;
 }
 
-const doctor = (dir: string, aws: FakeAws | string, extra: string[] = ["--outputs", "hub.json"]) =>
+const doctor = (
+  dir: string,
+  aws: FakeAws | string,
+  extra: string[] = ["--outputs", "hub.json"],
+  env: Record<string, string> = {},
+) =>
   runScript(
     "scripts/doctor.ts",
     ["--stack", "hub", "--dir", dir, ...extra.map((a) => (a === "hub.json" ? path.join(dir, a) : a))],
-    fakeAwsEnv(typeof aws === "string" ? aws : aws.url),
+    { ...fakeAwsEnv(typeof aws === "string" ? aws : aws.url), ...env },
   );
 
 describe("the doctor on a hub stack", () => {
@@ -101,6 +106,19 @@ describe("the doctor on a hub stack", () => {
     expect(r.stdout).toContain("Replay and redrive");
     expect(r.stdout).toMatch(/1 error in .* over the last 24 hours; the latest: .*publish failed/);
     expect(r.stdout).toContain("4 checks failed for stack hub. Fix them and run the doctor again.");
+
+    // In an 80-column terminal (COLUMNS through a pipe), no line is wider.
+    const narrow = await doctor(
+      hubDir({ notificationEmails: [ADDRESS, "oncall@acme.test"] }),
+      aws,
+      undefined,
+      {
+        COLUMNS: "80",
+      },
+    );
+    expect(narrow.code).toBe(1);
+    expect(narrow.stdout.split("\n").filter((l) => l.length > 80)).toEqual([]);
+    expect(r.stdout.split("\n").some((l) => l.length > 80)).toBe(true);
   });
 
   it("says an access-denied read needs a permission, and a server error what happened", async () => {

@@ -164,3 +164,30 @@ describe("read errors: only a denied permission is fixed by allowing it", () => 
     if (kind !== "denied") expect(trail?.fix).not.toMatch(/^allow /);
   });
 });
+
+describe("doctor output", () => {
+  it("says a finding shared by every account once, naming the accounts, and each status once", async () => {
+    const { deps, cfg, fake } = await setup();
+    fake.trails.splice(0, 3); // no trail anywhere: the same finding and fix for every account
+    const config = readSpokeConfig({
+      get: (k) => {
+        const v = (CONFIG as Record<string, unknown>)[k];
+        return v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
+      },
+    });
+    const report = await runDoctor({
+      config,
+      region: "us-east-1",
+      clients: deps.clients,
+      cloudTrailFactory: deps.cloudTrail,
+      eventBridgeFactory: (region, credentials) => new EventBridgeClient(cfg(region, credentials)),
+    });
+    const trail = report.rows.filter((r) => r.check === "trail");
+    const failing = trail.filter((r) => r.result === "fail");
+    // The management account's fix names the organization trail; the members' fixes name their own accounts.
+    for (const r of failing) expect(r.detail.match(/missing: /g) ?? []).toHaveLength(1);
+    expect(failing.map((r) => r.detail)).toContain(
+      "us-east-1, eu-west-1: missing: no trail logs this region",
+    );
+  });
+});

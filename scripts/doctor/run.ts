@@ -9,6 +9,7 @@ import { errorMessage, errorText } from "../../common/errors";
 import { assumeRole, mapLimit, roleFix, type Assumed } from "../shared/access";
 import { spokeTrails, type SpokeTrailOptions } from "../trail/spokeTrails";
 import { guardRows } from "./guardRows";
+import { mergeRepeated } from "./mergeRows";
 import { checkHubBus } from "./hubBus";
 import { trailRows } from "./trailRows";
 import {
@@ -139,5 +140,5 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     })),
   );
 
-  return { ok: rows.every((r) => r.result !== "fail"), rows, selection };
+  return { ok: rows.every((r) => r.result !== "fail"), rows: mergeRepeated(rows), selection };
 }

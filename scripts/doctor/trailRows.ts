@@ -15,7 +15,8 @@ export function trailRows(selection: AccountSelection, trails: Map<string, Accou
       name: account.name,
       check: "trail",
       result,
-      detail: t.status === "ok" ? t.detail : `${t.status}: ${t.detail}`,
+      // The detail names each region's status already ("eu-west-1: missing: ...").
+      detail: t.detail,
     };
     if (t.fix) row.fix = t.fix;
     return [row];
