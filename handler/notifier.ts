@@ -2,18 +2,18 @@
 // the router (router.ts: duplicates, storm control), the publisher (publisher.ts), account names
 // (accountNames.ts) and digests (digestFlush.ts). Collaborators are injected (deps.ts).
 import type { SQSBatchResponse } from "aws-lambda";
-import { createAccountNames } from "./alerts/accountNames";
+import { createAccountNames, type AccountNames } from "./alerts/accountNames";
 import { decide, decideSqsBody, readPartial } from "./classify/decide";
 import { describeType, isObject } from "./event/objects";
-import { type Decision } from "./classify/facts";
+import type { Decision, PartialFacts, SelfTestFacts } from "./classify/facts";
 import { errorText } from "./support/deadline";
-import { kitOf, type NotifierDeps } from "./support/deps";
+import { kitOf, type Kit, type NotifierDeps } from "./support/deps";
 import { createFlusher } from "./route/digestFlush";
 import { buildTestAlert } from "./alerts/testAlert";
 import { buildUnreadableAlert } from "./alerts/unreadableAlert";
 import { rawText } from "./alerts/alertParts";
-import { createPublisher } from "./publish/publisher";
-import { createRootEventFlow } from "./route/rootEventFlow";
+import { createPublisher, type Publisher } from "./publish/publisher";
+import { createRootEventFlow, type RootEventFlow } from "./route/rootEventFlow";
 import { createRouter } from "./route/router";
 import { SELF_TEST_LOG } from "./classify/selfTest";
 import { isSqsEvent, messageIdOf, processBatch } from "./event/sqsBatch";
@@ -45,70 +45,101 @@ function safeDecide(run: () => Decision, payload: unknown): Decision {
   }
 }
 
+/** What the paths after the decision share. */
+interface Parts {
+  kit: Kit;
+  accountName: AccountNames;
+  publish: Publisher;
+}
+
+/** The IDs every log line of a record carries. */
+function idsOf(f: { eventId?: string; envelopeId?: string; accountId?: string }, sqsMessageId?: string) {
+  return {
+    eventId: f.eventId ?? f.envelopeId,
+    accountId: f.accountId,
+    ...(sqsMessageId !== undefined ? { sqsMessageId } : {}),
+  };
+}
+
+/** A self-test: the [TEST] alert, and the log lines `npm run selftest` waits for. */
+async function notifyTest({ kit, accountName, publish }: Parts, t: SelfTestFacts, sqsMessageId?: string) {
+  const base = { ...idsOf(t, sqsMessageId), decision: "test", testId: t.testId };
+  kit.log({ level: "info", ...base, msg: SELF_TEST_LOG.received });
+  const name = await accountName(t.accountId);
+  await publish((_caps) => buildTestAlert(t, name, kit.now(), sqsMessageId), base);
+  kit.metric("SelfTests");
+  kit.log({ level: "info", ...base, msg: SELF_TEST_LOG.published });
+}
+
+/** An event that matched the root rule but could not be read: alerted, never dropped. */
+async function notifyUnreadable(
+  { kit, accountName, publish }: Parts,
+  problem: string,
+  p: PartialFacts,
+  payload: unknown,
+  sqsMessageId?: string,
+) {
+  const base = { ...idsOf(p, sqsMessageId), decision: "unreadable", reason: problem };
+  kit.log({ level: "warn", msg: "unreadable root-activity event", ...base });
+  const name = await accountName(p.accountId);
+  await publish(
+    (caps) =>
+      buildUnreadableAlert({
+        problem,
+        partial: p,
+        raw: rawText(payload),
+        name,
+        now: kit.now(),
+        caps,
+        sqsMessageId,
+      }),
+    base,
+  );
+  kit.metric("Alerts", { severity: "high", accountId: p.accountId, eventName: p.eventName ?? "unreadable" });
+}
+
+/** Everything after the decision: skip-log, or route and publish. */
+async function actOn(
+  parts: Parts,
+  rootEventFlow: RootEventFlow,
+  decision: Decision,
+  payload: unknown,
+  sqsMessageId?: string,
+): Promise<void> {
+  if (decision.decision === "skip") {
+    const reason = decision.reason;
+    const ids = idsOf(decision.facts, sqsMessageId);
+    parts.kit.log({ level: "info", msg: "not root activity; skipped", ...ids, decision: "skip", reason });
+    return;
+  }
+  if (decision.decision === "test") return notifyTest(parts, decision.test, sqsMessageId);
+  if (decision.decision === "unreadable")
+    return notifyUnreadable(parts, decision.problem, decision.partial, payload, sqsMessageId);
+  const f = decision.facts;
+  const base = {
+    ...idsOf(f, sqsMessageId),
+    decision: "alert",
+    reason: decision.verdict.reason,
+    eventName: f.eventName,
+  };
+  parts.kit.log({ level: "info", msg: "root activity", ...base, severity: decision.verdict.severity });
+  await rootEventFlow(f, decision.verdict, base, payload, sqsMessageId);
+}
+
 export function createNotifier(deps: NotifierDeps): Notifier {
   if (typeof deps.topicArn !== "string" || deps.topicArn === "") {
     throw new Error("createNotifier: topicArn is empty; alerts would have nowhere to go");
   }
   const kit = kitOf(deps);
-  const { log, metric, now } = kit;
+  const { log } = kit;
   const accountName = createAccountNames(kit);
   const publish = createPublisher(kit);
   const flush = createFlusher(kit, accountName, publish);
   const rootEventFlow = createRootEventFlow(kit, accountName, createRouter(kit), publish);
 
-  /** Everything after the decision: skip-log, or route and publish. */
-  async function act(decision: Decision, payload: unknown, sqsMessageId?: string): Promise<void> {
-    const ids = (f: { eventId?: string; envelopeId?: string; accountId?: string }) => ({
-      eventId: f.eventId ?? f.envelopeId,
-      accountId: f.accountId,
-      ...(sqsMessageId !== undefined ? { sqsMessageId } : {}),
-    });
-    if (decision.decision === "skip") {
-      log({
-        level: "info",
-        msg: "not root activity; skipped",
-        ...ids(decision.facts),
-        decision: "skip",
-        reason: decision.reason,
-      });
-      return;
-    }
-    if (decision.decision === "test") {
-      const t = decision.test;
-      const base = { ...ids(t), decision: "test", testId: t.testId };
-      log({ level: "info", ...base, msg: SELF_TEST_LOG.received });
-      const name = await accountName(t.accountId);
-      await publish((_caps) => buildTestAlert(t, name, now(), sqsMessageId), base);
-      metric("SelfTests");
-      log({ level: "info", ...base, msg: SELF_TEST_LOG.published });
-      return;
-    }
-    if (decision.decision === "alert") {
-      const f = decision.facts;
-      const base = { ...ids(f), decision: "alert", reason: decision.verdict.reason, eventName: f.eventName };
-      log({ level: "info", msg: "root activity", ...base, severity: decision.verdict.severity });
-      await rootEventFlow(f, decision.verdict, base, payload, sqsMessageId);
-      return;
-    }
-    const p = decision.partial;
-    const base = { ...ids(p), decision: "unreadable", reason: decision.problem };
-    log({ level: "warn", msg: "unreadable root-activity event", ...base });
-    const name = await accountName(p.accountId);
-    await publish(
-      (caps) =>
-        buildUnreadableAlert({
-          problem: decision.problem,
-          partial: p,
-          raw: rawText(payload),
-          name,
-          now: now(),
-          caps,
-          sqsMessageId,
-        }),
-      base,
-    );
-    metric("Alerts", { severity: "high", accountId: p.accountId, eventName: p.eventName ?? "unreadable" });
-  }
+  const parts: Parts = { kit, accountName, publish };
+  const act = (decision: Decision, payload: unknown, sqsMessageId?: string) =>
+    actOn(parts, rootEventFlow, decision, payload, sqsMessageId);
 
   async function processEnvelope(envelope: unknown): Promise<void> {
     if (isFlushRequest(envelope)) return flush(envelope, undefined);

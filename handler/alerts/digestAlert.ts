@@ -40,6 +40,39 @@ export interface DigestInput {
   caps: Caps;
 }
 
+/** The digest's table: one event a line, columns padded to their widest cell. */
+function eventTable(entries: DigestEntry[]): string[] {
+  const head = ["Time (UTC)", "Severity", "Result", "Region", "Event", "CloudTrail event ID"];
+  const rows = entries.map((e) => [
+    formatUtc(e.time).replace(" UTC", ""),
+    e.severity.toUpperCase(),
+    e.result,
+    e.region,
+    e.name,
+    e.eventId,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  return [head, ...rows].map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** "Name xN" for the chat card, most frequent first, at most ten. */
+function eventCounts(entries: DigestEntry[], names: string[]): string {
+  const counts = names
+    .map((nm) => ({ nm, c: entries.filter((e) => e.name === nm).length }))
+    .sort((a, b) => b.c - a.c);
+  return (
+    counts
+      .slice(0, 10)
+      .map((x) => `${x.nm} x${x.c}`)
+      .join(", ") + (counts.length > 10 ? ", ..." : "")
+  );
+}
+
 export function buildDigest(input: DigestInput): Alert {
   const { accountId, name, entries, window, part, now, caps } = input;
   const severity = most(entries);
@@ -54,22 +87,6 @@ export function buildDigest(input: DigestInput): Alert {
   const account = name.ok ? `${oneLine(name.name, 200)} (${accountId})` : accountId;
   const from = formatUtc(window.start.toISOString());
   const to = formatUtc(window.end.toISOString());
-  const head = ["Time (UTC)", "Severity", "Result", "Region", "Event", "CloudTrail event ID"];
-  const rows = entries.map((e) => [
-    formatUtc(e.time).replace(" UTC", ""),
-    e.severity.toUpperCase(),
-    e.result,
-    e.region,
-    e.name,
-    e.eventId,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const table = [head, ...rows].map((r) =>
-    r
-      .map((c, i) => c.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
   const text = [
     `ROOT USER ACTIVITY DIGEST (${severity.toUpperCase()})${partNote}`,
     "",
@@ -77,7 +94,7 @@ export function buildDigest(input: DigestInput): Alert {
     "Storm control: the first event of a burst is alerted on its own, then about one digest per account per",
     "minute lists the rest. Critical events are always alerted on their own.",
     "",
-    ...table,
+    ...eventTable(entries),
     "",
     `WHAT TO DO NOW: ${DIGEST_ADVICE}`,
     "",
@@ -85,9 +102,6 @@ export function buildDigest(input: DigestInput): Alert {
   ].join("\n");
   const names = distinct(entries.map((e) => e.name));
   const regions = distinct(entries.map((e) => e.region));
-  const counts = names
-    .map((nm) => ({ nm, c: entries.filter((e) => e.name === nm).length }))
-    .sort((a, b) => b.c - a.c);
   const attributes: Record<string, string | string[]> = { kind: "digest", severity, accountId };
   if (name.ok) attributes.accountName = oneLine(name.name, 256);
   if (names.length) attributes.eventName = names.slice(0, 50);
@@ -116,13 +130,7 @@ export function buildDigest(input: DigestInput): Alert {
       facts: [
         ["Account", account],
         ["Window", `${from} to ${to}`],
-        [
-          "Events",
-          counts
-            .slice(0, 10)
-            .map((x) => `${x.nm} x${x.c}`)
-            .join(", ") + (counts.length > 10 ? ", ..." : ""),
-        ],
+        ["Events", eventCounts(entries, names)],
         ["Regions", regions.slice(0, 10).join(", ") + (regions.length > 10 ? ", ..." : "")],
       ],
       nextSteps: [DIGEST_ADVICE, "The email and JSON versions of this digest list every event."],

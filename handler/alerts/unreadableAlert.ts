@@ -19,6 +19,40 @@ export interface UnreadableAlertInput {
   sqsMessageId?: string | undefined;
 }
 
+/** The text's facts: what the problem is and what of the event could be read. */
+function factRows(
+  partial: PartialFacts,
+  problemLine: string,
+  account: string,
+  link: string | undefined,
+  cap: number,
+): [string, string][] {
+  const rows: [string, string][] = [
+    ["Problem", problemLine],
+    ["Account", account],
+    ["Event", part.field(partial.eventName, cap, "unknown")],
+    ["Region", part.field(partial.region, cap, "unknown")],
+    ["Time (UTC)", part.formatUtc(partial.eventTime)],
+    ["CloudTrail event ID", part.field(partial.eventId, cap, "unknown")],
+  ];
+  if (link) rows.push(["CloudTrail console", link]);
+  rows.push([
+    "Severity",
+    `${UNREADABLE_SEVERITY.toUpperCase()}: an event that matched the root rule but could not be read`,
+  ]);
+  return rows;
+}
+
+/** What of the event the JSON document can name. */
+function eventDoc(partial: PartialFacts, cap: number) {
+  return {
+    name: part.docValue(partial.eventName, cap),
+    id: part.docValue(partial.eventId, cap),
+    time: part.docValue(partial.eventTime, 100),
+    region: part.docValue(partial.region, cap),
+  };
+}
+
 /** The alert for a root-activity event that could not be read. */
 export function buildUnreadableAlert(input: UnreadableAlertInput): Alert {
   const { problem, partial, raw, name, now, caps = FULL_CAPS, sqsMessageId } = input;
@@ -32,19 +66,7 @@ export function buildUnreadableAlert(input: UnreadableAlertInput): Alert {
   const link = part.consoleLink(partial.region, partial.eventId);
   const account = part.accountLine(partial.accountId, name);
   const problemLine = oneLine(problem, Math.max(caps.field, 2000));
-  const rows: [string, string][] = [
-    ["Problem", problemLine],
-    ["Account", account],
-    ["Event", part.field(partial.eventName, caps.field, "unknown")],
-    ["Region", part.field(partial.region, caps.field, "unknown")],
-    ["Time (UTC)", part.formatUtc(partial.eventTime)],
-    ["CloudTrail event ID", part.field(partial.eventId, caps.field, "unknown")],
-  ];
-  if (link) rows.push(["CloudTrail console", link]);
-  rows.push([
-    "Severity",
-    `${severity.toUpperCase()}: an event that matched the root rule but could not be read`,
-  ]);
+  const rows = factRows(partial, problemLine, account, link, caps.field);
   const rawBytes = utf8Bytes(raw);
   const rawShown = block(raw, caps.raw);
   const parts = [
@@ -73,12 +95,7 @@ export function buildUnreadableAlert(input: UnreadableAlertInput): Alert {
       title: subject,
       problem: problemLine,
       account: part.accountDoc(partial.accountId, name),
-      event: {
-        name: part.docValue(partial.eventName, caps.field),
-        id: part.docValue(partial.eventId, caps.field),
-        time: part.docValue(partial.eventTime, 100),
-        region: part.docValue(partial.region, caps.field),
-      },
+      event: eventDoc(partial, caps.field),
       advice: UNREADABLE_ADVICE,
       cloudTrailUrl: link ?? null,
       rawPayload: rawShown,

@@ -23,52 +23,52 @@ export type RootEventFlow = (
   sqsMessageId: string | undefined,
 ) => Promise<void>;
 
+/**
+ * Attribution of root sessions. A successful AssumeRoot records who opened the session under its
+ * access key; a root-session event looks its key up. Runs beside the state phase, within the same
+ * cap; a failure or a miss only leaves the alert unattributed.
+ */
+async function rootSession(
+  kit: Kit,
+  f: RootEventFacts,
+  base: Record<string, unknown>,
+): Promise<RootSession | undefined> {
+  const store = kit.deps.store;
+  const cap = kit.deps.statePhaseCapMs ?? STATE_PHASE_CAP_MS;
+  const put = f.access === "assume-root" && !f.failed;
+  const key = put ? f.issuedKey : f.access === "root-session" ? f.accessKeyId : undefined;
+  if (!store || !key) return undefined;
+  const session: RootSession = {
+    by: f.arn,
+    taskPolicy: f.taskPolicy,
+    targetAccount: f.targetAccount,
+    at: f.eventTime,
+  };
+  try {
+    return await withDeadline(cap, "state store", async (signal) =>
+      put
+        ? void (await store.putRootSession(key, session, kit.now().getTime(), signal))
+        : store.getRootSession(key, signal),
+    );
+  } catch (err) {
+    kit.stateFailed(base, "root session attribution failed", err);
+    return undefined;
+  }
+}
+
 export function createRootEventFlow(
   kit: Kit,
   accountName: AccountNames,
   router: Router,
   publish: Publisher,
 ): RootEventFlow {
-  const { deps, now } = kit;
-  const cap = deps.statePhaseCapMs ?? STATE_PHASE_CAP_MS;
-
-  /**
-   * Attribution of root sessions. A successful AssumeRoot records who opened the session under its
-   * access key; a root-session event looks its key up. Runs beside the state phase, within the same
-   * cap; a failure or a miss only leaves the alert unattributed.
-   */
-  async function rootSession(
-    f: RootEventFacts,
-    base: Record<string, unknown>,
-  ): Promise<RootSession | undefined> {
-    const store = deps.store;
-    const put = f.access === "assume-root" && !f.failed;
-    const key = put ? f.issuedKey : f.access === "root-session" ? f.accessKeyId : undefined;
-    if (!store || !key) return undefined;
-    const session: RootSession = {
-      by: f.arn,
-      taskPolicy: f.taskPolicy,
-      targetAccount: f.targetAccount,
-      at: f.eventTime,
-    };
-    try {
-      return await withDeadline(cap, "state store", async (signal) =>
-        put
-          ? void (await store.putRootSession(key, session, now().getTime(), signal))
-          : store.getRootSession(key, signal),
-      );
-    } catch (err) {
-      kit.stateFailed(base, "root session attribution failed", err);
-      return undefined;
-    }
-  }
-
+  const { now } = kit;
   return async (f, initial, base, payload, sqsMessageId) => {
     // The name lookup overlaps the state store's round trips (a cold container pays both). It never
     // rejects, and every path awaits it: a request left pending would be frozen with the container.
     const naming = accountName(f.accountId);
     const targetNaming = f.access === "assume-root" ? accountName(f.targetAccount) : undefined;
-    const attributing = rootSession(f, base);
+    const attributing = rootSession(kit, f, base);
     const r = await router.route(f, initial, base);
     const settled = () => Promise.all([naming, targetNaming, attributing]);
     if (r.route === "busy") {
