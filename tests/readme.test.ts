@@ -37,6 +37,19 @@ describe("README", () => {
     );
   });
 
+  it("gives accounts.include one meaning, in one sentence, in the README, the template and Pulumi.yaml", () => {
+    const sentence =
+      "include selects these accounts in addition to those under organizationalUnits; when neither is set, every ACTIVE account of the organization is selected";
+    for (const file of ["README.md", "Pulumi.spoke-template.yaml", "Pulumi.yaml"]) {
+      const text = fs.readFileSync(path.join(__dirname, "..", file), "utf8").replace(/`/g, "");
+      expect(text, file).toContain(sentence);
+      // No other description of include survives beside it.
+      expect(text, file).not.toMatch(
+        /include limits the selection|added to the OU selection|to add \/ remove/,
+      );
+    }
+  });
+
   it("documents every config key that Pulumi.yaml declares", () => {
     const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
       config: Record<string, { description?: string }>;
