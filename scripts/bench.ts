@@ -1,21 +1,24 @@
 // `npm run bench`: the notifier, the program's start, the spoke's scaling against a baseline, its CPU
-// profile and sharding, into BENCHMARKS.md with PASS/FAIL per target; a run of some parts keeps the rest.
+// profile and sharding, and a spoke run when one account joins, into BENCHMARKS.md with PASS/FAIL per
+// target; a run of some parts keeps the rest.
 //
-//   npm run bench                                   # everything (~30 minutes on 2 CPUs)
-//   npm run bench -- --only notifier                # some of: notifier,start,scaling,profile,shards
+//   npm run bench                                   # everything (~40 minutes on 2 CPUs)
+//   npm run bench -- --only notifier                # some of: notifier,start,scaling,profile,shards,coverage
 //   npm run bench -- --only scaling --sizes 10,100  # a quick spoke run
+//   npm run bench -- --only coverage                # one account joins a stack of 100, of 300 (~6 minutes)
 //   npm run bench -- --render BENCHMARKS.md         # re-render from its embedded figures only
 //
 // Flags (defaults): --sizes 10,100,1000 (spoke sizes; shards split the largest in 8, the profile takes
 // 100 or less)  --repeats 3 (runs per size up to 100 accounts)  --cold-runs 15  --warm-events 1000
-// --profile-label current (a run replaces that label's profile)  --out BENCHMARKS.md  --keep-from file
-// (the report whose figures a run keeps; default --out)
+// --profile-label current (a run replaces that label's profile)  --coverage-sizes 100,300 (stacks one
+// account joins)  --out BENCHMARKS.md  --keep-from file (the report whose figures a run keeps; default --out)
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { errorMessage } from "../common/errors";
 import { cannotRun, parseFlags, runMain, UsageError } from "./shared/cli";
+import { measureAccountAdded } from "./bench/coverageRun";
 import { compareDesigns, measureArchive, measureColdStart, measureWarm } from "./bench/notifier";
 import { measureWarmWithState } from "./bench/notifier";
 import { PARTS, extract, isFailed, renderReport } from "./bench/report";
@@ -28,11 +31,12 @@ const REPO = path.join(__dirname, "..");
 const heapMb = 20_480;
 const env = { NODE_OPTIONS: `--max-old-space-size=${heapMb}` };
 const SHARDS = 8;
-const USAGE = fs.readFileSync(__filename, "utf8").split("\n").slice(0, 12).join("\n");
+/** The header comment above. */
+const USAGE = fs.readFileSync(__filename, "utf8").split("\n").slice(0, 14).join("\n");
 
 function options(argv: string[]) {
-  const flags = "only sizes repeats cold-runs warm-events profile-label out keep-from render".split(" ");
-  const config = Object.fromEntries(flags.map((k) => [k, { type: "string" as const }]));
+  const flags = "only sizes coverage-sizes repeats cold-runs warm-events profile-label out keep-from render";
+  const config = Object.fromEntries(flags.split(" ").map((k) => [k, { type: "string" as const }]));
   const f = parseFlags(argv, { ...config, help: { type: "boolean" } }) as Record<string, string | undefined>;
   const int = (flag: string, v: string, min = 1) => {
     if (Number.isInteger(Number(v)) && Number(v) >= min) return Number(v);
@@ -42,13 +46,14 @@ function options(argv: string[]) {
   const parts = new Set((f.only ?? PARTS.join(",")).split(","));
   const unknown = [...parts].filter((p) => !(PARTS as readonly string[]).includes(p));
   if (unknown.length > 0) throw new UsageError(`--only takes ${PARTS.join(", ")}; not ${unknown.join(", ")}`);
-  const sizes = [...new Set((f.sizes ?? "10,100,1000").split(",").map((v) => int("sizes", v, 2)))];
+  const sizesOf = (flag: string, fallback: string) =>
+    [...new Set((f[flag] ?? fallback).split(",").map((v) => int(flag, v, 2)))].sort((a, b) => a - b);
+  const [sizes, coverageSizes] = [sizesOf("sizes", "10,100,1000"), sizesOf("coverage-sizes", "100,300")];
   const out = path.resolve(f.out ?? path.join(REPO, "BENCHMARKS.md"));
   const keepFrom = path.resolve(f["keep-from"] ?? out);
   const [repeats, coldRuns, warmEvents] = [num("repeats", 3), num("cold-runs", 15), num("warm-events", 1000)];
   const { help, render, "profile-label": label = "current" } = f;
-  sizes.sort((a, b) => a - b);
-  return { repeats, coldRuns, warmEvents, help, render, label, parts, sizes, out, keepFrom };
+  return { repeats, coldRuns, warmEvents, help, render, label, parts, sizes, coverageSizes, out, keepFrom };
 }
 
 const progress = (msg: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -164,6 +169,18 @@ async function benchShards({ r, run, write, largest }: Bench): Promise<void> {
   write(part);
 }
 
+/** One account joins a spoke stack of each --coverage-sizes: the triggered run's time and changes. */
+async function benchCoverage({ o, r, run, write }: Bench): Promise<void> {
+  const part: Part<"coverage"> = (r.coverage = { ...run(), rows: [] });
+  for (const accounts of o.coverageSizes) {
+    const measure = () => measureAccountAdded(accounts);
+    const row = await attempt(`spoke stack of ${accounts} accounts, one account joins`, measure);
+    part.rows.push({ target: String(accounts), ...row });
+    write();
+  }
+  write(part);
+}
+
 /** Each part's measure, in PARTS order. */
 const MEASURES: Record<(typeof PARTS)[number], (bench: Bench) => Promise<void>> = {
   notifier: benchNotifier,
@@ -171,6 +188,7 @@ const MEASURES: Record<(typeof PARTS)[number], (bench: Bench) => Promise<void>> 
   scaling: benchScaling,
   profile: benchProfile,
   shards: benchShards,
+  coverage: benchCoverage,
 };
 
 async function main(): Promise<number> {

@@ -2,11 +2,12 @@
 // comment at its end, so a later run keeps the parts it does not measure and --render redoes the page.
 import * as fs from "node:fs";
 import { NOTIFIER_ARCHIVE_BUDGET_BYTES as GUARD } from "../../hub/archive";
+import { accountAddedTable, NEW_ACCOUNT, type measureAccountAdded } from "./coverageRun";
 import type * as notifier from "./notifier";
 import type { measureStart, profileSpoke, runBaseline, SpokeMeasure } from "./spoke";
 import { int, median, mib, ms, ms2, ratio, seconds, spread, summarize } from "./stats";
 
-export const PARTS = ["notifier", "start", "scaling", "profile", "shards"] as const;
+export const PARTS = ["notifier", "start", "scaling", "profile", "shards", "coverage"] as const;
 export type Failed = { error: string };
 type Of<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>> | Failed;
 /** Which run measured a part (ISO dates; no `finished` while it runs). */
@@ -30,6 +31,8 @@ export interface Results {
   /** By label ("before", "after"): a run replaces its own label's profile and keeps the others. */
   profile?: Provenance & { profiles: Record<string, Of<typeof profileSpoke>> };
   shards?: Provenance & Shards;
+  /** One account joins a spoke stack of each size (issue 23 §3); `target` is the size. */
+  coverage?: Provenance & { rows: (Of<typeof measureAccountAdded> & { target: string })[] };
 }
 type Shards = { shardAccounts: number; shards: number; heapMb: number; runs: (SpokeMeasure | Failed)[] };
 export type Part<K extends (typeof PARTS)[number]> = NonNullable<Results[K]>;
@@ -202,6 +205,33 @@ ${oneStack ? `One stack for all: ${oneStack}. ` : ""}The ${sh.shards} shards: ${
 `;
 }
 
+function coveragePart(cv: Part<"coverage">, summary: string[]): string {
+  const done = cv.rows.filter(ok);
+  for (const x of done) {
+    const changed = [...x.created, ...x.updated, ...x.deleted];
+    const onlyNew = x.created.length > 0 && changed.every((k) => k.includes(NEW_ACCOUNT));
+    const changes = `${x.created.length} created, ${x.updated.length} updated, ${x.deleted.length} deleted`;
+    summary.push(
+      `Spoke run when one account joins a stack of ${int(x.accounts)} | ${seconds(x.wallMs)}, ${mib(x.maxRssBytes)}; ${changes} | only the new account's resources change | ${verdict(onlyNew)}`,
+    );
+  }
+  const byType: Record<string, number> = {};
+  for (const k of done[0]?.created ?? []) {
+    const type = k.split("::")[0] ?? k;
+    byType[type] = (byType[type] ?? 0) + 1;
+  }
+  const types = Object.entries(byType).sort();
+  return `## One account joins
+
+What a triggered spoke run costs (issue 23 §3; \`scripts/bench/coverageRun.ts\`): \`Pulumi.spoke-template.yaml\` (17 regions)
+under mocks over N fake accounts, then over the same N and one new account (${NEW_ACCOUNT}); the two runs' resources
+are compared by type, name and inputs, as the engine would, for what \`pulumi up\` would create, update and delete. Only
+the new account's resources may change (anything else fails the measure). Time and peak RSS: a third run over N + 1,
+lightweight, from the program's start to its resources registered. Created for the new account: ${types.map(([type, c]) => `\`${type}\` ${int(c)}`).join(", ")}.
+
+${done.length > 0 ? `${accountAddedTable(done)}\n\n` : ""}`;
+}
+
 /** Rounds fractions to 3 decimals (1 µs for milliseconds): exact enough, and short. */
 const compact = (_: string, v: unknown) => (typeof v === "number" ? Math.round(v * 1e3) / 1e3 : v);
 const BEGIN = "<!-- bench-data:";
@@ -218,6 +248,7 @@ export function renderReport(measured: Results): string {
     r.start && startPart(r.start, summary),
     r.profile && profilePart(r.profile),
     r.shards && shardsPart(r.shards, whole, summary),
+    r.coverage && coveragePart(r.coverage, summary),
   ];
   const rows = [...summary.flatMap((row) => row.split("\n")), ...PARTS.flatMap((p) => failures(p, r[p]))];
   const minutes = (v: Provenance) => (Date.parse(v.finished ?? "") - Date.parse(v.started)) / 60_000;
