@@ -24,6 +24,9 @@ delegated administrator).
   --outputs-dir  a directory of <stack>.json outputs files, one per stack
                  (default for both: run pulumi stack output)
   --markdown     print Markdown (for a pull-request comment or a wiki) instead of the table
+  --dir          the project directory holding the stack files (default: the current one)
+  --help         this text
+Reads only: changes nothing in AWS or in the stacks.
 Exit code: 0 nothing missing, 1 an account or region is missing, 2 bad arguments, config or credentials.`;
 
 export function parseCoverageArgs(

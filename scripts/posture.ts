@@ -24,6 +24,9 @@ events in every watched region, and the root user's MFA, access keys and signing
   --all       every Pulumi.<stack>.yaml in the project whose role is spoke
   --markdown  print Markdown (pull-request comment, $GITHUB_STEP_SUMMARY) instead of the table
   --json      also write the report as JSON to <file>
+  --dir       the project directory holding the stack files (default: the current one)
+  --help      this text
+Reads only: changes nothing in AWS or in the stacks.
 Exit code: 0 no high or critical finding, 1 at least one, 2 bad arguments, config or credentials.`;
 
 export function parsePostureArgs(

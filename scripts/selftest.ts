@@ -33,6 +33,7 @@ the [TEST] alert, following it in the notifier's log group.
   --timeout        seconds to wait for the notifier (default ${DEFAULT_TIMEOUT_SECONDS})
   --poll-interval  seconds between log searches (default ${DEFAULT_POLL_SECONDS})
   --dir            project directory with the Pulumi.<stack>.yaml files (default: current directory)
+  --help           this text
 Exit code: 0 passed, 1 a stage failed, 2 bad arguments or config.`;
 
 export function formatReport(report: SelfTestReport, opts: SelfTestOptions): string {

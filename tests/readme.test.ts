@@ -50,6 +50,19 @@ describe("README", () => {
     }
   });
 
+  it("links only to headings it has", () => {
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
+    const slug = (h: string) =>
+      h
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, "")
+        .replace(/ /g, "-");
+    const headings = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1] as string)));
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string);
+    expect(links.length).toBeGreaterThan(10);
+    expect(links.filter((l) => !headings.has(l))).toEqual([]);
+  });
+
   it("documents every config key that Pulumi.yaml declares", () => {
     const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
       config: Record<string, { description?: string }>;
