@@ -1,6 +1,6 @@
 // Broken stack files, hub and spoke, each through the program as the CLI starts it (the CLI's config
-// rules, then index.ts, as `pulumi up`) and through the doctor: both refuse it, with a message that
-// names the key and says what to do.
+// rules, then index.ts, as `pulumi up`), through the doctor and, for a hub, the self-test: each
+// refuses it, with a message that names the key and says what to do.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -224,6 +224,26 @@ describe.each(CASES)("$label", (c) => {
     expect(r.stderr).toMatch(c.fix);
     if (c.doctorFix) expect(r.stderr).toMatch(c.doctorFix);
   });
+
+  it.runIf(c.role === "hub")(
+    "the self-test refuses it with exit code 2, in the same words, before sending",
+    async () => {
+      const { dir } = project(c, stack);
+      const outputs = path.join(dir, "hub.json");
+      fs.writeFileSync(
+        outputs,
+        JSON.stringify({ eventBusArn: HUB_BUS_ARN, notifierLogGroupName: "/aws/lambda/n" }),
+      );
+      const r = await runScript(
+        "scripts/selftest.ts",
+        ["--stack", stack, "--dir", dir, "--outputs", outputs],
+        noAws,
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(c.key);
+      expect(r.stderr).toMatch(c.fix);
+    },
+  );
 });
 
 describe("placeholders preview, but never deploy", () => {

@@ -94,7 +94,8 @@ describe("without the Pulumi CLI", () => {
   const offline = () => ({ ...noAws, PATH: offlinePath() });
 
   it("the self-test says the CLI is missing and how to pass an outputs file", async () => {
-    const dir = project("hub", "Pulumi.hub.yaml", {});
+    // A real address: the example's placeholder is refused before the outputs are read.
+    const dir = project("hub", "Pulumi.hub.yaml", { notificationEmails: ["secops@acme.test"] });
     const r = await runScript("scripts/selftest.ts", ["--stack", HUB_STACK, "--dir", dir], offline());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("the Pulumi CLI is not available here (npx pulumi: pulumi: fetch failed)");

@@ -6,6 +6,8 @@ import { isAccountId, parseBusArn, REGION } from "../../common/awsNames";
 import { errorMessage } from "../../common/errors";
 import { readSpokeConfig, type SpokeConfig } from "../../spoke/config";
 import { UsageError, parseFlags } from "../shared/cli";
+import { placeholderProblems } from "../../common/placeholders";
+import { readHubStack } from "../shared/hubStack";
 import { loadStackConfig, stackFileName, stackRole } from "../shared/stackConfig";
 import {
   pulumiStackOutputs,
@@ -120,6 +122,13 @@ async function hubPath(
 ): Promise<Pick<SelfTestOptions, "hub" | "path">> {
   const file = stackFile(args.stack, args.dir);
   const role = file && stackRole(file);
+  // A hub whose config the program would refuse is not what is deployed: say so before sending.
+  if (file && role === "hub") {
+    readHubStack(file);
+    const placeholders = placeholderProblems(file.values, "hub");
+    if (placeholders.length > 0)
+      throw new UsageError(placeholders.map((p) => `${file.file}: ${p}`).join("\n"));
+  }
   if (role === "spoke") {
     throw new UsageError(
       `Stack ${args.stack} is a spoke stack. Add --account <id> [--region <region>] to send the test through ` +
