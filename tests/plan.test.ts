@@ -81,6 +81,10 @@ describe("npm run plan", () => {
       const r = await runScript("scripts/plan.ts", ["--stack", "hub"], {}, PLAN_MS);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain("Plan of stack hub (hub)");
+      // The shipped example's address previews with a warning (pulumi up refuses it).
+      expect(r.stdout).toMatch(
+        /warning: Invalid config root-activity-monitor:notificationEmails: security-oncall@example\.com is a placeholder/,
+      );
       expect(r.stdout).toMatch(/In account 222222222222 \(security-tooling\), 1 region: us-east-1:/);
       expect(r.stdout).toMatch(/aws:kms\/key:Key policy, on /);
       expect(r.stdout).toMatch(/aws:cloudwatch\/eventBusPolicy:EventBusPolicy policy/);

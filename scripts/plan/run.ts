@@ -66,7 +66,7 @@ export async function runPlan(opts: PlanOptions): Promise<Plan> {
       warnings: run.stderr
         .split("\n")
         .filter((l) => /^warning:/i.test(l.trim()))
-        .map((l) => l.trim()),
+        .map((l) => l.trim().replace(/^warning: \[runtime\] /, "warning: ")),
       alerts: [],
     };
     if (!run.error && role === "hub" && !opts.noAlerts) plan.alerts = await exampleAlerts(run);
