@@ -166,9 +166,10 @@ describe("read errors: only a denied permission is fixed by allowing it", () => 
 });
 
 describe("doctor output", () => {
-  it("says a finding shared by every account once, naming the accounts, and each status once", async () => {
+  const doctorOver = async (trails: (fake: FakePosture) => void) => {
     const { deps, cfg, fake } = await setup();
-    fake.trails.splice(0, 3); // no trail anywhere: the same finding and fix for every account
+    fake.trails.splice(0, 3);
+    trails(fake);
     const config = readSpokeConfig({
       get: (k) => {
         const v = (CONFIG as Record<string, unknown>)[k];
@@ -182,12 +183,23 @@ describe("doctor output", () => {
       cloudTrailFactory: deps.cloudTrail,
       eventBridgeFactory: (region, credentials) => new EventBridgeClient(cfg(region, credentials)),
     });
-    const trail = report.rows.filter((r) => r.check === "trail");
-    const failing = trail.filter((r) => r.result === "fail");
-    // The management account's fix names the organization trail; the members' fixes name their own accounts.
-    for (const r of failing) expect(r.detail.match(/missing: /g) ?? []).toHaveLength(1);
-    expect(failing.map((r) => r.detail)).toContain(
-      "us-east-1, eu-west-1: missing: no trail logs this region",
+    return report.rows.filter((r) => r.check === "trail");
+  };
+
+  it("says an organization-wide trail problem once, naming the accounts", async () => {
+    const trail = await doctorOver((fake) =>
+      fake.addTrail({ owner: MGMT, name: "org", organization: true, logging: false }),
     );
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ accountId: "-", name: "3 accounts", result: "fail" });
+    expect(trail[0]?.detail).toContain(`(accounts ${MGMT}, ${A}, ${B})`);
+    expect(trail[0]?.fix).toContain("aws cloudtrail start-logging --name arn:aws:cloudtrail:us-east-1:");
+  });
+
+  it("says each region's status once in a row", async () => {
+    const trail = await doctorOver(() => undefined);
+    const failing = trail.filter((r) => r.result === "fail");
+    expect(failing.length).toBeGreaterThan(0);
+    for (const r of failing) expect(r.detail.match(/missing: /g) ?? []).toHaveLength(1);
   });
 });
