@@ -100,10 +100,14 @@ async function closedPort(): Promise<number> {
 
 describe("time budget against what the hub deploys", () => {
   it("function timeout, client timeouts, retry counts and queue settings are consistent", () => {
-    const fn = one(run, "aws:lambda/function:Function");
+    const fn = one(run, "aws:lambda/function:Function", "root-activity-hub-notifier");
     const events = one(run, "aws:sqs/queue:Queue", "root-activity-hub-events");
     const deadLetters = one(run, "aws:sqs/queue:Queue", "root-activity-hub-dead-letters");
-    const mapping = one(run, "aws:lambda/eventSourceMapping:EventSourceMapping");
+    const mapping = one(
+      run,
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      "root-activity-hub-event-queue-to-notifier",
+    );
     const timeoutS = fn.inputs.timeout as number;
 
     // The function gets the timeout the budget was computed for.
