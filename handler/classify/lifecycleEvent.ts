@@ -175,6 +175,90 @@ function methodOf(detail: Obj): string | undefined {
   return undefined;
 }
 
+/** What every change read from one event carries. */
+type Base = Pick<LifecycleChange, "eventName" | "time" | "eventId" | "envelopeId">;
+
+function baseOf(envelope: Obj, detail: Obj, eventName: string): Base {
+  return {
+    eventName,
+    ...((str(detail.eventTime) ?? str(envelope.time))
+      ? { time: str(detail.eventTime) ?? str(envelope.time) }
+      : {}),
+    ...(str(detail.eventID) ? { eventId: str(detail.eventID) } : {}),
+    ...(str(envelope.id) ? { envelopeId: str(envelope.id) } : {}),
+  };
+}
+
+/** A change of `kind` with the event's base and the `fields` that have a value. */
+function changeOf(kind: LifecycleKind, base: Base, fields: Partial<LifecycleChange>): LifecycleChange {
+  const out: LifecycleChange = { kind, ...base };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) (out as unknown as Obj)[k] = v;
+  return out;
+}
+
+/** AccountJoinedOrganization or AccountDepartedOrganization: the kind by the method it records. */
+function membershipKind(eventName: string, method: string | undefined): LifecycleKind {
+  if (eventName === "AccountJoinedOrganization")
+    return method === "Created" ? "created" : method === "Invited" ? "invited" : "joined";
+  return method === "Cleaned" ? "closed" : "departed";
+}
+
+/** Organizations' events: an account created, joined or departed; a call that moved, removed or closed one. */
+function readOrganizations(detail: Obj, base: Base, failed: boolean): LifecycleChange | undefined {
+  const { eventName } = base;
+  if (eventName === "CreateAccountResult") {
+    const status = at(detail, "serviceEventDetails.createAccountStatus");
+    if (str(at(status, "state")) !== "SUCCEEDED") return undefined;
+    return changeOf("created", base, {
+      accountId: first(status, ["accountId"], ACCOUNT_ID),
+      accountName: name(at(status, "accountName")),
+    });
+  }
+  if (ORGANIZATIONS_MEMBERSHIP_EVENTS.includes(eventName)) {
+    const method = methodOf(detail);
+    return changeOf(membershipKind(eventName, method), base, {
+      accountId: first(detail, MEMBERSHIP_ACCOUNT_PATHS, ACCOUNT_ID),
+      accountName: name(at(detail, "serviceEventDetails.accountName")),
+      method,
+    });
+  }
+  if (!ORGANIZATIONS_CALLS.includes(eventName) || failed) return undefined;
+  const accountId = first(detail, ["requestParameters.accountId"], ACCOUNT_ID);
+  if (eventName === "MoveAccount") {
+    return changeOf("moved", base, {
+      accountId,
+      parentId: first(detail, ["requestParameters.destinationParentId"], PARENT_ID),
+      previousParentId: first(detail, ["requestParameters.sourceParentId"], PARENT_ID),
+    });
+  }
+  return changeOf(eventName === "CloseAccount" ? "closed" : "departed", base, { accountId });
+}
+
+/** Control Tower's CreateManagedAccount or UpdateManagedAccount, when it succeeded. */
+function readControlTower(detail: Obj, base: Base): LifecycleChange | undefined {
+  const created = base.eventName === "CreateManagedAccount";
+  const key = created ? "createManagedAccountStatus" : "updateManagedAccountStatus";
+  const status = at(detail, `serviceEventDetails.${key}`);
+  if (str(at(status, "state")) !== "SUCCEEDED") return undefined;
+  return changeOf(created ? "created" : "moved", base, {
+    accountId: first(status, ["account.accountId"], ACCOUNT_ID),
+    accountName: name(at(status, "account.accountName")),
+    parentId: first(status, ["organizationalUnit.organizationalUnitId"], PARENT_ID),
+  });
+}
+
+/** EnableRegion: the account that opted in, and the region. */
+function readEnableRegion(envelope: Obj, detail: Obj, base: Base): LifecycleChange {
+  // The management account (or a delegated admin) may enable a region for a member: AccountId.
+  return changeOf("region-enabled", base, {
+    accountId:
+      first(detail, ["requestParameters.accountId", "requestParameters.AccountId"], ACCOUNT_ID) ??
+      first(detail, ["recipientAccountId"], ACCOUNT_ID) ??
+      first(envelope, ["account"], ACCOUNT_ID),
+    region: first(detail, ["requestParameters.regionName", "requestParameters.RegionName"], REGION),
+  });
+}
+
 /**
  * The change an EventBridge envelope describes, or undefined when it is not a lifecycle event this
  * module's rules match (a forged source, a failed call, a failed account creation).
@@ -186,83 +270,12 @@ export function readLifecycleEvent(envelope: unknown): LifecycleChange | undefin
   const detail = envelope.detail;
   const eventName = str(detail.eventName);
   if (!eventName) return undefined;
-  const base = {
-    eventName,
-    ...((str(detail.eventTime) ?? str(envelope.time))
-      ? { time: str(detail.eventTime) ?? str(envelope.time) }
-      : {}),
-    ...(str(detail.eventID) ? { eventId: str(detail.eventID) } : {}),
-    ...(str(envelope.id) ? { envelopeId: str(envelope.id) } : {}),
-  };
+  const base = baseOf(envelope, detail, eventName);
   const failed = detail.errorCode !== undefined && detail.errorCode !== null;
-  const change = (kind: LifecycleKind, fields: Partial<LifecycleChange>): LifecycleChange => {
-    const out: LifecycleChange = { kind, ...base };
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) (out as unknown as Obj)[k] = v;
-    return out;
-  };
-
-  if (source === ORGANIZATIONS_SOURCE) {
-    if (eventName === "CreateAccountResult") {
-      const status = at(detail, "serviceEventDetails.createAccountStatus");
-      if (str(at(status, "state")) !== "SUCCEEDED") return undefined;
-      return change("created", {
-        accountId: first(status, ["accountId"], ACCOUNT_ID),
-        accountName: name(at(status, "accountName")),
-      });
-    }
-    if (ORGANIZATIONS_MEMBERSHIP_EVENTS.includes(eventName)) {
-      const method = methodOf(detail);
-      const joined = eventName === "AccountJoinedOrganization";
-      const kind: LifecycleKind = joined
-        ? method === "Created"
-          ? "created"
-          : method === "Invited"
-            ? "invited"
-            : "joined"
-        : method === "Cleaned"
-          ? "closed"
-          : "departed";
-      return change(kind, {
-        accountId: first(detail, MEMBERSHIP_ACCOUNT_PATHS, ACCOUNT_ID),
-        accountName: name(at(detail, "serviceEventDetails.accountName")),
-        method,
-      });
-    }
-    if (ORGANIZATIONS_CALLS.includes(eventName) && !failed) {
-      const accountId = first(detail, ["requestParameters.accountId"], ACCOUNT_ID);
-      if (eventName === "MoveAccount") {
-        return change("moved", {
-          accountId,
-          parentId: first(detail, ["requestParameters.destinationParentId"], PARENT_ID),
-          previousParentId: first(detail, ["requestParameters.sourceParentId"], PARENT_ID),
-        });
-      }
-      return change(eventName === "CloseAccount" ? "closed" : "departed", { accountId });
-    }
-    return undefined;
-  }
-
-  if (source === CONTROL_TOWER_SOURCE && CONTROL_TOWER_EVENTS.includes(eventName)) {
-    const key =
-      eventName === "CreateManagedAccount" ? "createManagedAccountStatus" : "updateManagedAccountStatus";
-    const status = at(detail, `serviceEventDetails.${key}`);
-    if (str(at(status, "state")) !== "SUCCEEDED") return undefined;
-    return change(eventName === "CreateManagedAccount" ? "created" : "moved", {
-      accountId: first(status, ["account.accountId"], ACCOUNT_ID),
-      accountName: name(at(status, "account.accountName")),
-      parentId: first(status, ["organizationalUnit.organizationalUnitId"], PARENT_ID),
-    });
-  }
-
-  if (source === ACCOUNT_SOURCE && eventName === ENABLE_REGION && !failed) {
-    // The management account (or a delegated admin) may enable a region for a member: AccountId.
-    return change("region-enabled", {
-      accountId:
-        first(detail, ["requestParameters.accountId", "requestParameters.AccountId"], ACCOUNT_ID) ??
-        first(detail, ["recipientAccountId"], ACCOUNT_ID) ??
-        first(envelope, ["account"], ACCOUNT_ID),
-      region: first(detail, ["requestParameters.regionName", "requestParameters.RegionName"], REGION),
-    });
-  }
+  if (source === ORGANIZATIONS_SOURCE) return readOrganizations(detail, base, failed);
+  if (source === CONTROL_TOWER_SOURCE && CONTROL_TOWER_EVENTS.includes(eventName))
+    return readControlTower(detail, base);
+  if (source === ACCOUNT_SOURCE && eventName === ENABLE_REGION && !failed)
+    return readEnableRegion(envelope, detail, base);
   return undefined;
 }
