@@ -30,6 +30,8 @@ import { WEBHOOK_FORMATS, type WebhookFormat } from "./publish/formats";
 import { emf } from "./support/metrics";
 import { createNotifier } from "./notifier";
 import { type NameCache, type PublishInput } from "./support/deps";
+import { publishToSns, topicRegion, type SnsSdk } from "./support/snsPublish";
+import { cachedRead, type CachedRead } from "./support/cachedRead";
 import type { StateStore } from "./state/stateStore";
 
 /** Container-lifetime state, filled lazily. A plain object: it serializes as written. */
@@ -40,19 +42,13 @@ const state: {
   ssm?: SSMClient;
   store?: StateStore;
   flushStore?: StateStore;
-  webhook?: { url: Promise<string>; readAt: number };
+  webhook?: CachedRead<string>;
   names: NameCache;
   noted: Record<string, number>;
 } = { names: {}, noted: {} };
 
 /** Re-read the webhook URL this often, so a rotated secret takes effect without a deploy. */
 const WEBHOOK_URL_TTL_MS = 5 * 60_000;
-
-/** The region of an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), if it has one. */
-export function topicRegion(topicArn: string): string | undefined {
-  const region = topicArn.split(":")[3];
-  return region ? region : undefined;
-}
 
 function httpOptions(connectionTimeout: number, requestTimeout: number) {
   return {
@@ -75,30 +71,13 @@ export function stateClientConfig(
 }
 
 async function snsPublish(msg: PublishInput, signal?: AbortSignal): Promise<void> {
-  const sdk = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
-  if (!state.sns) {
-    state.sns = new sdk.SNSClient({
-      region: topicRegion(msg.topicArn) ?? process.env.AWS_REGION,
-      maxAttempts: SNS_MAX_ATTEMPTS,
-      requestHandler: httpOptions(SNS_CONNECTION_TIMEOUT_MS, SNS_REQUEST_TIMEOUT_MS),
-    });
-  }
-  const attributes: Record<string, { DataType: string; StringValue: string }> = {};
-  for (const [k, v] of Object.entries(msg.attributes)) {
-    attributes[k] = Array.isArray(v)
-      ? { DataType: "String.Array", StringValue: JSON.stringify(v) }
-      : { DataType: "String", StringValue: v };
-  }
-  await state.sns.send(
-    new sdk.PublishCommand({
-      TopicArn: msg.topicArn,
-      Subject: msg.subject,
-      Message: msg.message,
-      MessageStructure: msg.messageStructure,
-      MessageAttributes: attributes,
-    }),
-    { abortSignal: signal },
-  );
+  const sdk = require("@aws-sdk/client-sns") as SnsSdk;
+  state.sns ??= new sdk.SNSClient({
+    region: topicRegion(msg.topicArn) ?? process.env.AWS_REGION,
+    maxAttempts: SNS_MAX_ATTEMPTS,
+    requestHandler: httpOptions(SNS_CONNECTION_TIMEOUT_MS, SNS_REQUEST_TIMEOUT_MS),
+  });
+  await publishToSns(sdk, state.sns, msg, signal);
 }
 
 /** The account's name; none when Organizations gives none (accountNames.ts says so in the alert). */
@@ -160,16 +139,8 @@ async function readWebhookUrl(parameterName: string): Promise<string> {
 
 /** The webhook URL, read once per container and TTL (concurrent records share the read). */
 function webhookUrl(parameterName: string): Promise<string> {
-  const nowMs = Date.now();
-  if (!state.webhook || nowMs - state.webhook.readAt >= WEBHOOK_URL_TTL_MS) {
-    const url = readWebhookUrl(parameterName);
-    state.webhook = { url, readAt: nowMs };
-    // A failed read is not kept: the next alert tries again.
-    url.catch(() => {
-      if (state.webhook?.url === url) delete state.webhook;
-    });
-  }
-  return state.webhook.url;
+  // A failed read is not kept: the next alert tries again.
+  return cachedRead(state, "webhook", WEBHOOK_URL_TTL_MS, () => readWebhookUrl(parameterName));
 }
 
 function webhookPoster(parameterName: string) {

@@ -10,6 +10,8 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse } from "aws-lambda";
 import type { PublishInput } from "../support/deps";
+import { publishToSns, topicRegion, type SnsSdk } from "../support/snsPublish";
+import { cachedRead, type CachedRead } from "../support/cachedRead";
 import { createClaims, type Claims } from "./claims";
 import { createCoverage } from "./coverage";
 import type { FollowUp } from "./notices";
@@ -23,7 +25,7 @@ const state: {
   dynamo?: DynamoDBClient;
   secrets?: SecretsManagerClient;
   claims?: Claims;
-  token?: { value: Promise<string>; readAt: number };
+  token?: CachedRead<string>;
 } = {};
 
 /** Re-read the token this often, so a rotated secret takes effect without a deploy. */
@@ -36,26 +38,9 @@ function env(name: string): string | undefined {
 }
 
 async function snsPublish(msg: PublishInput): Promise<void> {
-  const sdk = require("@aws-sdk/client-sns") as typeof import("@aws-sdk/client-sns");
-  state.sns ??= new sdk.SNSClient({
-    ...CLIENT,
-    region: msg.topicArn.split(":")[3] || process.env.AWS_REGION,
-  });
-  const attributes: Record<string, { DataType: string; StringValue: string }> = {};
-  for (const [k, v] of Object.entries(msg.attributes)) {
-    attributes[k] = Array.isArray(v)
-      ? { DataType: "String.Array", StringValue: JSON.stringify(v) }
-      : { DataType: "String", StringValue: v };
-  }
-  await state.sns.send(
-    new sdk.PublishCommand({
-      TopicArn: msg.topicArn,
-      Subject: msg.subject,
-      Message: msg.message,
-      MessageStructure: msg.messageStructure,
-      MessageAttributes: attributes,
-    }),
-  );
+  const sdk = require("@aws-sdk/client-sns") as SnsSdk;
+  state.sns ??= new sdk.SNSClient({ ...CLIENT, region: topicRegion(msg.topicArn) ?? process.env.AWS_REGION });
+  await publishToSns(sdk, state.sns, msg);
 }
 
 function followUpSender(queueUrl: string) {
@@ -93,17 +78,7 @@ async function readToken(secretArn: string): Promise<string> {
 
 /** The token, read once per container and TTL (concurrent records share the read). */
 function tokenOf(secretArn: string): () => Promise<string> {
-  return () => {
-    const nowMs = Date.now();
-    if (!state.token || nowMs - state.token.readAt >= TOKEN_TTL_MS) {
-      const value = readToken(secretArn);
-      state.token = { value, readAt: nowMs };
-      value.catch(() => {
-        if (state.token?.value === value) delete state.token;
-      });
-    }
-    return state.token.value;
-  };
+  return () => cachedRead(state, "token", TOKEN_TTL_MS, () => readToken(secretArn));
 }
 
 function triggerConfig(): TriggerConfig {
