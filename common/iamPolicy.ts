@@ -44,3 +44,46 @@ export function serviceTrustPolicy(
     },
   ]);
 }
+
+// Statements the hub's function roles share (hub/notifierPolicy.ts, hub/coverage/policy.ts): each
+// allows the named actions on one resource, under the caller's Sid.
+
+/** Publish to one SNS topic. */
+export function publishTo(Sid: string, topicArn: pulumi.Input<string>): Statement {
+  return { Sid, Effect: "Allow", Action: "sns:Publish", Resource: topicArn };
+}
+
+/** Consume one SQS queue (through an event source mapping). */
+export function consumeQueue(Sid: string, queueArn: pulumi.Input<string>): Statement {
+  return {
+    Sid,
+    Effect: "Allow",
+    Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+    Resource: queueArn,
+  };
+}
+
+/** Send messages to one SQS queue. */
+export function sendTo(Sid: string, queueArn: pulumi.Input<string>): Statement {
+  return { Sid, Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn };
+}
+
+/** Read one secret at run time with `action`; no statement when there is no secret. */
+export function readSecret(Sid: string, action: string, secretArn?: pulumi.Input<string>): Statement[] {
+  return secretArn ? [{ Sid, Effect: "Allow", Action: action, Resource: secretArn }] : [];
+}
+
+/** Encrypt and decrypt with one KMS key (the topic and the queues it encrypts). */
+export function useKey(Sid: string, keyArn: pulumi.Input<string>): Statement {
+  return { Sid, Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn };
+}
+
+/** Write log events to the streams of one log group. */
+export function writeLogs(Sid: string, logGroupArn: pulumi.Input<string>): Statement {
+  return {
+    Sid,
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: pulumi.interpolate`${logGroupArn}:log-stream:*`,
+  };
+}

@@ -1,7 +1,7 @@
 // The notifier role's only policy: each statement names the one resource it is for, and says why.
 import * as pulumi from "@pulumi/pulumi";
 import { arn } from "../common/awsNames";
-import { policyDocument, type Statement } from "../common/iamPolicy";
+import * as iam from "../common/iamPolicy";
 import type { HubAccount } from "./parts";
 
 /** The resources the notifier uses, by ARN. */
@@ -15,29 +15,13 @@ export type NotifierPolicyArgs = { [K in UsedArns]: pulumi.Input<string> } & {
 };
 
 export function notifierPolicy(a: NotifierPolicyArgs): pulumi.Output<string> {
-  const webhook: Statement[] = a.webhookParameterArn
-    ? [
-        // Read the chat webhook URL at run time (decrypted with the hub key below).
-        {
-          Sid: "ReadWebhookUrl",
-          Effect: "Allow",
-          Action: "ssm:GetParameter",
-          Resource: a.webhookParameterArn,
-        },
-      ]
-    : [];
-  return policyDocument([
+  return iam.policyDocument([
     // Deliver alerts; only to our topic.
-    { Sid: "PublishAlerts", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn },
+    iam.publishTo("PublishAlerts", a.topicArn),
     // Consume the event queue through the event source mapping.
-    {
-      Sid: "ConsumeEventQueue",
-      Effect: "Allow",
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-      Resource: a.eventQueueArn,
-    },
+    iam.consumeQueue("ConsumeEventQueue", a.eventQueueArn),
     // Storm control: a delayed message on its own queue tells it when to send a digest.
-    { Sid: "ScheduleDigests", Effect: "Allow", Action: "sqs:SendMessage", Resource: a.eventQueueArn },
+    iam.sendTo("ScheduleDigests", a.eventQueueArn),
     // Duplicate suppression, failed sign-in counts, digests and root-session attribution
     // (PutItem/GetItem, no new action), in its own table only. BatchGetItem: a digest's flush reads
     // its entries' claims. tests/hub-alerts.test.ts checks these are exactly the calls the store makes.
@@ -54,16 +38,12 @@ export function notifierPolicy(a: NotifierPolicyArgs): pulumi.Output<string> {
       ],
       Resource: a.stateTableArn,
     },
-    ...webhook,
+    // Read the chat webhook URL at run time (decrypted with the hub key below).
+    ...iam.readSecret("ReadWebhookUrl", "ssm:GetParameter", a.webhookParameterArn),
     // Failed asynchronous invocations go to the dead-letter queue.
-    {
-      Sid: "DeadLetterAsyncFailures",
-      Effect: "Allow",
-      Action: "sqs:SendMessage",
-      Resource: a.deadLetterQueueArn,
-    },
+    iam.sendTo("DeadLetterAsyncFailures", a.deadLetterQueueArn),
     // The topic and the queues are encrypted with the hub key.
-    { Sid: "UseHubKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: a.keyArn },
+    iam.useKey("UseHubKey", a.keyArn),
     // Put the account's name, not just its ID, in each alert. Scoped to our organization.
     {
       Sid: "NameAccountsOfOurOrganization",
@@ -74,11 +54,6 @@ export function notifierPolicy(a: NotifierPolicyArgs): pulumi.Output<string> {
       ),
     },
     // Write logs to its own log group only.
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${a.logGroupArn}:log-stream:*`,
-    },
+    iam.writeLogs("WriteOwnLogs", a.logGroupArn),
   ]);
 }

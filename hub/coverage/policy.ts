@@ -1,7 +1,7 @@
 // The coverage function role's only policy. Nothing here is in the notifier's role, and nothing of
 // the notifier's is here: each statement names its one resource and says why.
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument, type Statement } from "../../common/iamPolicy";
+import * as iam from "../../common/iamPolicy";
 import { CLAIM_KEY_PREFIX } from "../../handler/coverage/claims";
 
 export interface CoveragePolicyArgs {
@@ -16,36 +16,15 @@ export interface CoveragePolicyArgs {
 }
 
 export function coveragePolicy(a: CoveragePolicyArgs): pulumi.Output<string> {
-  const secret: Statement[] = a.tokenSecretArn
-    ? [
-        // Read the Pulumi Cloud or GitHub token at run time: this one secret only.
-        {
-          Sid: "ReadTriggerToken",
-          Effect: "Allow",
-          Action: "secretsmanager:GetSecretValue",
-          Resource: a.tokenSecretArn,
-        },
-      ]
-    : [];
-  return policyDocument([
+  return iam.policyDocument([
     // Coverage notices; only to the alert topic.
-    { Sid: "PublishNotices", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn },
+    iam.publishTo("PublishNotices", a.topicArn),
     // Consume its own queue through the event source mapping.
-    {
-      Sid: "ConsumeCoverageQueue",
-      Effect: "Allow",
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-      Resource: a.queueArn,
-    },
+    iam.consumeQueue("ConsumeCoverageQueue", a.queueArn),
     // A deployment's follow-up is a delayed message on its own queue.
-    { Sid: "ScheduleFollowUps", Effect: "Allow", Action: "sqs:SendMessage", Resource: a.queueArn },
+    iam.sendTo("ScheduleFollowUps", a.queueArn),
     // Failed asynchronous invocations go to its dead-letter queue.
-    {
-      Sid: "DeadLetterAsyncFailures",
-      Effect: "Allow",
-      Action: "sqs:SendMessage",
-      Resource: a.deadLetterQueueArn,
-    },
+    iam.sendTo("DeadLetterAsyncFailures", a.deadLetterQueueArn),
     // At most one update per account, stack and window: its claims, and only its own items of the
     // shared state table (partition keys coverage#...), never the notifier's.
     {
@@ -55,15 +34,11 @@ export function coveragePolicy(a: CoveragePolicyArgs): pulumi.Output<string> {
       Resource: a.stateTableArn,
       Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${CLAIM_KEY_PREFIX}*`] } },
     },
-    ...secret,
+    // Read the Pulumi Cloud or GitHub token at run time: this one secret only.
+    ...iam.readSecret("ReadTriggerToken", "secretsmanager:GetSecretValue", a.tokenSecretArn),
     // The topic and the queues are encrypted with the hub key.
-    { Sid: "UseHubKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: a.keyArn },
+    iam.useKey("UseHubKey", a.keyArn),
     // Write logs to its own log group only.
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${a.logGroupArn}:log-stream:*`,
-    },
+    iam.writeLogs("WriteOwnLogs", a.logGroupArn),
   ]);
 }
