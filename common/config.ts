@@ -18,7 +18,7 @@ export interface ConfigSource {
 /**
  * Whether a key of this project was set with `pulumi config set --secret`. @pulumi/pulumi has no
  * public API for this: its untyped `runtime.isConfigSecret` is the one internal used, here only
- * (tests/pulumi-internals.test.ts fails if it changes).
+ * (tests/deploy/pulumi-internals.test.ts fails if it changes).
  */
 export function isSecretConfig(key: string): boolean {
   const { isConfigSecret } = pulumi.runtime as { isConfigSecret?(k: string): boolean };

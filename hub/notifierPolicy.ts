@@ -24,7 +24,7 @@ export function notifierPolicy(a: NotifierPolicyArgs): pulumi.Output<string> {
     iam.sendTo("ScheduleDigests", a.eventQueueArn),
     // Duplicate suppression, failed sign-in counts, digests and root-session attribution
     // (PutItem/GetItem, no new action), in its own table only. BatchGetItem: a digest's flush reads
-    // its entries' claims. tests/hub-alerts.test.ts checks these are exactly the calls the store makes.
+    // its entries' claims. tests/hub/alerts.test.ts checks these are exactly the calls the store makes.
     {
       Sid: "UseStateTable",
       Effect: "Allow",

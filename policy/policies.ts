@@ -1,5 +1,5 @@
 // The CrossGuard policies of root-activity-monitor, as plain data: policy/index.ts puts them in a
-// PolicyPack (which starts a gRPC server, so tests never construct one); tests/policy.test.ts calls
+// PolicyPack (which starts a gRPC server, so tests never construct one); tests/policy/policy.test.ts calls
 // each `validateResource` directly with the inputs the real program produces. One file per family:
 // least privilege, principals, data at rest, delivery.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";

@@ -1,5 +1,5 @@
 // The hub program reading its spoke stack files from SPOKE_STACK_DIR instead of the repository (which
-// ships only templates), for tests/hub-coverage.test.ts. Everything else is the real deployHub.
+// ships only templates), for tests/hub/coverage.test.ts. Everything else is the real deployHub.
 import { projectConfig } from "../common/config";
 import { deployHub } from "../hub";
 

@@ -1,4 +1,4 @@
-// A program with two hubs in one stack, from the stack's hub config, for tests/hub-names.test.ts:
+// A program with two hubs in one stack, from the stack's hub config, for tests/hub/names.test.ts:
 // the hubs' names alone must keep their URNs apart. Only the first holds pre-split URNs.
 import * as pulumi from "@pulumi/pulumi";
 import { isSecretConfig, PROJECT, projectConfig } from "../common/config";
