@@ -2,10 +2,10 @@
 // profile and sharding, and a spoke run when one account joins, into BENCHMARKS.md with PASS/FAIL per
 // target; a run of some parts keeps the rest.
 //
-//   npm run bench                                   # everything (~40 minutes on 2 CPUs)
+//   npm run bench                                   # everything (~50 minutes on 2 CPUs)
 //   npm run bench -- --only notifier                # some of: notifier,start,scaling,profile,shards,coverage
 //   npm run bench -- --only scaling --sizes 10,100  # a quick spoke run
-//   npm run bench -- --only coverage                # one account joins a stack of 100, of 300 (~6 minutes)
+//   npm run bench -- --only coverage                # one account joins a stack of 100, of 300 (~20 min)
 //   npm run bench -- --render BENCHMARKS.md         # re-render from its embedded figures only
 //
 // Flags (defaults): --sizes 10,100,1000 (spoke sizes; shards split the largest in 8, the profile takes
