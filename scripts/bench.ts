@@ -31,13 +31,51 @@ const REPO = path.join(__dirname, "..");
 const heapMb = 20_480;
 const env = { NODE_OPTIONS: `--max-old-space-size=${heapMb}` };
 const SHARDS = 8;
-/** The header comment above. */
-const USAGE = fs.readFileSync(__filename, "utf8").split("\n").slice(0, 14).join("\n");
+const USAGE = `Usage: npm run bench -- [--only <parts>] [--sizes <n,...>] [--coverage-sizes <n,...>]
+                        [--repeats <n>] [--cold-runs <n>] [--warm-events <n>]
+                        [--profile-label <label>] [--out <file>] [--keep-from <file>]
+       npm run bench -- --render <report.md> [--out <file>]
+
+Measures the notifier, the program's start, the spoke's scaling against a bare Pulumi baseline, its
+CPU profile and sharding, and a spoke run when one account joins, under Pulumi mocks (no AWS, no
+Pulumi CLI), and writes the figures into the report (BENCHMARKS.md) with PASS/FAIL per target. A run
+of some parts keeps the other parts' figures. Everything takes about 50 minutes on 2 CPUs.
+  --only            the parts to measure, comma-separated (default: all), some of:
+                    ${PARTS.join(", ")}
+  --sizes           spoke sizes in accounts (default 10,100,1000); the shards split the largest in
+                    ${SHARDS}, the profile takes the largest up to 100
+  --coverage-sizes  sizes of the spoke stacks that one account joins (default 100,300)
+  --repeats         runs per spoke size, for sizes up to 100 accounts (default 3)
+  --cold-runs       notifier cold starts (default 15)
+  --warm-events     events through a warm notifier (default 1000)
+  --profile-label   the CPU profile's label: a run replaces that label's profile (default current)
+  --out             the report to write (default BENCHMARKS.md)
+  --keep-from       the report whose figures a run keeps for the parts it does not measure
+                    (default: --out)
+  --render          measure nothing: re-render this report from the figures it embeds, into --out
+  --help            this text, and nothing else
+Examples: npm run bench -- --only notifier; npm run bench -- --only scaling --sizes 10,100
+Exit code: 0 report written (a measure that fails is reported in it, not fatal), 2 bad arguments or
+a --render report without embedded figures.`;
+
+/** The flags, one per line. */
+const FLAGS = {
+  only: { type: "string" },
+  sizes: { type: "string" },
+  "coverage-sizes": { type: "string" },
+  repeats: { type: "string" },
+  "cold-runs": { type: "string" },
+  "warm-events": { type: "string" },
+  "profile-label": { type: "string" },
+  out: { type: "string" },
+  "keep-from": { type: "string" },
+  render: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
 
 function options(argv: string[]) {
-  const flags = "only sizes coverage-sizes repeats cold-runs warm-events profile-label out keep-from render";
-  const config = Object.fromEntries(flags.split(" ").map((k) => [k, { type: "string" as const }]));
-  const f = parseFlags(argv, { ...config, help: { type: "boolean" } }) as Record<string, string | undefined>;
+  const { help, ...strings } = parseFlags(argv, FLAGS);
+  const f: Record<string, string | undefined> = strings;
   const int = (flag: string, v: string, min = 1) => {
     if (Number.isInteger(Number(v)) && Number(v) >= min) return Number(v);
     throw new UsageError(`--${flag} takes integers >= ${min}, not ${v}`);
@@ -52,7 +90,7 @@ function options(argv: string[]) {
   const out = path.resolve(f.out ?? path.join(REPO, "BENCHMARKS.md"));
   const keepFrom = path.resolve(f["keep-from"] ?? out);
   const [repeats, coldRuns, warmEvents] = [num("repeats", 3), num("cold-runs", 15), num("warm-events", 1000)];
-  const { help, render, "profile-label": label = "current" } = f;
+  const { render, "profile-label": label = "current" } = f;
   return { repeats, coldRuns, warmEvents, help, render, label, parts, sizes, coverageSizes, out, keepFrom };
 }
 
@@ -93,9 +131,12 @@ interface Bench {
   largest: number;
 }
 
-/** --help and --render: print the usage, re-render the report from its embedded figures. */
+/** --help prints the usage and nothing else; --render re-renders the report from its embedded figures. */
 function helpOrRender(o: Options): number {
-  if (o.help) console.log(USAGE);
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const rendered = o.render && extract(o.render);
   if (o.render && !rendered) throw new UsageError(`${o.render}: no embedded figures`);
   if (rendered) fs.writeFileSync(o.out, renderReport(rendered));
