@@ -184,7 +184,7 @@ function introWidget(): Widget {
         "## Root activity monitor\n" +
         `Root-user activity across the organization (namespace \`${METRIC_NAMESPACE}\`, ${PERIOD / 60}-minute sums). ` +
         "Self-tests are counted apart from real alerts. A dead letter or a long wait means an alert is late or lost: " +
-        "see the README, *Operating it* and *Replay and redrive*.",
+        "see docs/operations.md, *Operating it* and *Replay and redrive*.",
     },
   };
 }

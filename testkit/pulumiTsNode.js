@@ -7,6 +7,6 @@ const path = require("path");
 const { pulumiTsNode } = require("./pulumiHost");
 
 // The host's decision from the project's own settings (tsconfig.json, PULUMI_NODEJS_* variables),
-// so the suite compiles as users' `pulumi preview` does: transpile-only, as shipped (README).
+// so the suite compiles as users' `pulumi preview` does: transpile-only, as shipped (docs/development.md).
 const { tsnodeRequire, options } = pulumiTsNode(path.join(__dirname, ".."));
 require(tsnodeRequire).register(options);

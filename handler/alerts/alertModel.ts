@@ -63,7 +63,7 @@ export interface Alert {
   subject: string;
   /** Plain text laid out for reading (the email body). */
   text: string;
-  /** The stable JSON document (`default` and `email-json`), described in the README. */
+  /** The stable JSON document (`default` and `email-json`), described in docs/alerts.md. */
   doc: Record<string, unknown>;
   chat: ChatContent;
   /** SNS message attributes for subscription filter policies. Arrays become String.Array. */

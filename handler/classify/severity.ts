@@ -1,4 +1,4 @@
-// How bad is this root event? One table, exported as plain data so the README can print it and the
+// How bad is this root event? One table, exported as plain data so the docs can print it (docs/alerts.md) and the
 // notifier can be read against it. Plain arrays and objects only (a module-level Set/Map would
 // serialize empty).
 import type { Severity } from "../records";
@@ -17,7 +17,7 @@ export type SeverityCondition =
   | "failed"
   | "succeeded";
 
-/** Human wording of each condition, for the README and for log/alert reasons. */
+/** Human wording of each condition, for the docs and for log/alert reasons. */
 export const SEVERITY_CONDITIONS: Record<SeverityCondition, string> = {
   always: "always, including failed attempts",
   keyForRootItself: "no requestParameters.userName: a key for the root user itself",
@@ -198,7 +198,7 @@ export const UNREADABLE_ADVICE =
   "Treat it as root activity until proven otherwise: open CloudTrail Event history for the account " +
   "around the time shown and find the root event. Then fix whatever produced the malformed event.";
 
-/** The cases outside the table, in the order they are tried, for the README. */
+/** The cases outside the table, in the order they are tried, for the docs. */
 export const SEVERITY_FALLBACKS: readonly { case: string; severity: Severity }[] = [
   { case: "read-only call (readOnly true) not listed above", severity: READ_ONLY_SEVERITY },
   { case: "any other root call or sign-in, successful or failed", severity: DEFAULT_SEVERITY },

@@ -53,7 +53,7 @@ export function readCoverageConfig(cfg: ConfigSource): CoverageConfig {
   if (!tokenSecretArn) {
     throw configError(
       "coverageTokenSecretArn",
-      `coverageTrigger ${kind} needs the ARN of the Secrets Manager secret that holds its token (README, "Coverage that follows the organization").`,
+      `coverageTrigger ${kind} needs the ARN of the Secrets Manager secret that holds its token (docs/deploy.md, "Coverage that follows the organization").`,
     );
   }
   if (config.kind === "pulumi-deployments" && !config.pulumiOrganization) {

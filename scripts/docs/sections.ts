@@ -1,5 +1,5 @@
-// The README sections that come from code: the severity table (handler/severity.ts), and example
-// alerts produced by the real notifier from fixtures.
+// The sections of the docs that come from code (all in docs/alerts.md): the severity table
+// (handler/classify/severity.ts), and example alerts produced by the real notifier from fixtures.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { decide } from "../../handler/classify/decide";

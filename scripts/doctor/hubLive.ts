@@ -86,7 +86,7 @@ async function deadLetterRow(sqs: SQSClient, queueUrl: string): Promise<DoctorRo
       "dead letters",
       "fail",
       `${depth} ${depth === 1 ? "message waits" : "messages wait"} in ${queueUrl}: events that never became alerts`,
-      'read them and redrive them (README, "Replay and redrive")',
+      'read them and redrive them (docs/operations.md, "Replay and redrive")',
     );
   } catch (err) {
     return row(
@@ -120,7 +120,7 @@ async function notifierErrorsRow(
       "notifier errors",
       "fail",
       `${events.length}${out.nextToken ? "+" : ""} ${events.length === 1 ? "error" : "errors"} in ${logGroupName} over the last 24 hours; the latest: ${last.slice(0, 300)}`,
-      'read them (README, "You received a root alert" and "Operating it"), fix the cause, then redrive the dead letters',
+      'read them (docs/operations.md, "You received a root alert" and "Operating it"), fix the cause, then redrive the dead letters',
     );
   } catch (err) {
     return row(

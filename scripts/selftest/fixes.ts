@@ -19,7 +19,7 @@ export function notReceivedFix(opts: SelfTestOptions): string {
   steps.push(
     `the hub rule on ${hub.eventBusArn} must match self-tests: deploy the current version of the hub ` +
       `(npx pulumi up --stack ${hubStack}); then its FailedInvocations metric`,
-    `the dead-letter queue${hub.deadLetterQueueUrl ? ` ${hub.deadLetterQueueUrl}` : ""} (README: Replay and redrive) ` +
+    `the dead-letter queue${hub.deadLetterQueueUrl ? ` ${hub.deadLetterQueueUrl}` : ""} (docs/operations.md: Replay and redrive) ` +
       "and the event queue's ApproximateAgeOfOldestMessage",
     `notifier errors in the log group ${hub.notifierLogGroupName} (the hub dashboard shows Errors and Throttles)`,
   );
@@ -31,6 +31,6 @@ export function notPublishedFix(hub: HubTarget, testId: string): string {
     `The notifier got the test but logged no published alert. Check SNS: the topic${hub.topicArn ? ` ${hub.topicArn}` : ""} ` +
     "exists, the notifier role may sns:Publish to it and use the hub KMS key, and the topic policy admits the role. " +
     `Look for "publish failed" lines with testId ${testId} in ${hub.notifierLogGroupName}. ` +
-    "Failed messages are retried from the queue, then dead-lettered (README: Replay and redrive)."
+    "Failed messages are retried from the queue, then dead-lettered (docs/operations.md: Replay and redrive)."
   );
 }

@@ -306,6 +306,7 @@ describe("Pulumi Deployments settings files", () => {
         // ... and not docs, tests or the other role's code.
         for (const f of [
           "README.md",
+          "docs/operations.md",
           "tests/hub/program.test.ts",
           "BENCHMARKS.md",
           spoke ? "hub/hub.ts" : "spoke/spoke.ts",

@@ -1,19 +1,39 @@
-// The README's generated sections match the code, and its commands and keys match the project.
+// The generated sections of the README and the docs/ pages match the code, and their commands and
+// keys match the project. The links between the pages are checked in doc-links.test.ts.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { README, renderReadme } from "../../scripts/docs/run";
+import { GENERATED, README, ROOT, docPages, renderPage } from "../../scripts/docs/run";
 import { ordinal } from "../../scripts/shared/ordinal";
 import { TESTS_DIR } from "../../testkit/paths";
 
 const readme = fs.readFileSync(README, "utf8");
+const pages = docPages();
+const text = (page: string) => fs.readFileSync(path.join(ROOT, page), "utf8");
+/** The page that holds the config reference. */
+const CONFIG_PAGE = "docs/configuration.md";
 
-describe("README", () => {
-  it("has up-to-date generated sections (run `npm run docs`)", async () => {
-    expect(await renderReadme(readme)).toBe(readme);
-    expect(readme).toContain("| **critical** |");
-    expect(readme).toContain("Subject: [CRITICAL] Root CreateAccessKey in prod-payments (493859302102)");
+describe("README and docs/", () => {
+  it.each(pages)("%s has up-to-date generated sections (run `npm run docs`)", async (page) => {
+    expect(await renderPage(page, text(page))).toBe(text(page));
+  });
+
+  it("holds every generated section in the page that npm run docs writes it into", () => {
+    for (const [name, { page }] of Object.entries(GENERATED)) {
+      expect(pages, name).toContain(page);
+      expect(text(page), name).toContain(`<!-- generated:${name} -->`);
+    }
+    const alerts = text("docs/alerts.md");
+    expect(alerts).toContain("| **critical** |");
+    expect(alerts).toContain("Subject: [CRITICAL] Root CreateAccessKey in prod-payments (493859302102)");
+  });
+
+  it("refuses a page that holds another page's generated section", async () => {
+    const moved = "# x\n<!-- generated:severity-table -->\n<!-- /generated:severity-table -->\n";
+    await expect(renderPage("README.md", moved)).rejects.toThrow(
+      "README.md holds the generated section severity-table, which is written into docs/alerts.md",
+    );
   });
 
   it("starts with the install and test commands that CI runs, then the offline plan of a shipped stack", () => {
@@ -29,7 +49,8 @@ describe("README", () => {
   });
 
   it("writes every ordinal with its English suffix (generated tables included)", () => {
-    const wrong = [...readme.matchAll(/\b(\d+)(st|nd|rd|th)\b/g)]
+    const wrong = pages
+      .flatMap((page) => [...text(page).matchAll(/\b(\d+)(st|nd|rd|th)\b/g)])
       .filter((m) => ordinal(Number(m[1])) !== m[0])
       .map((m) => m[0]);
     expect(wrong).toEqual([]);
@@ -38,33 +59,24 @@ describe("README", () => {
     );
   });
 
-  it("gives accounts.include one meaning, in one sentence, in the README, the template and Pulumi.yaml", () => {
+  it("gives accounts.include one meaning, in one sentence, in the config reference, the template and Pulumi.yaml", () => {
     const sentence =
       "include selects these accounts in addition to those under organizationalUnits; when neither is set, every ACTIVE account of the organization is selected";
-    for (const file of ["README.md", "Pulumi.spoke-template.yaml", "Pulumi.yaml"]) {
+    for (const file of [CONFIG_PAGE, "Pulumi.spoke-template.yaml", "Pulumi.yaml"]) {
       const text = fs.readFileSync(path.join(TESTS_DIR, "..", file), "utf8").replace(/`/g, "");
       expect(text, file).toContain(sentence);
-      // No other description of include survives beside it.
+    }
+    // No other description of include survives beside it, in any page.
+    for (const file of [...pages, "Pulumi.spoke-template.yaml", "Pulumi.yaml"]) {
+      const text = fs.readFileSync(path.join(TESTS_DIR, "..", file), "utf8").replace(/`/g, "");
       expect(text, file).not.toMatch(
         /include limits the selection|added to the OU selection|to add \/ remove/,
       );
     }
   });
 
-  it("links only to headings it has", () => {
-    // GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens.
-    const slug = (h: string) =>
-      h
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N} _-]/gu, "")
-        .replace(/ /g, "-");
-    const headings = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1] as string)));
-    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string);
-    expect(links.length).toBeGreaterThan(10);
-    expect(links.filter((l) => !headings.has(l))).toEqual([]);
-  });
-
-  it("documents every config key that Pulumi.yaml declares", () => {
+  it("documents every config key that Pulumi.yaml declares, in the config reference", () => {
+    const reference = text(CONFIG_PAGE);
     const project = parse(fs.readFileSync(path.join(TESTS_DIR, "..", "Pulumi.yaml"), "utf8")) as {
       config: Record<string, { description?: string }>;
     };
@@ -72,7 +84,7 @@ describe("README", () => {
     expect(keys.length).toBeGreaterThan(10);
     for (const key of keys) {
       expect(project.config[key]?.description, key).toBeTruthy();
-      expect(readme, key).toContain(`| \`${key}\` |`);
+      expect(reference, key).toContain(`| \`${key}\` |`);
     }
   });
 });

@@ -1,5 +1,5 @@
 // Pulumi starts the program transpile-only (tsconfig.json `noCheck`), while `npm run typecheck`
-// (and so CI, .ci/run) still checks everything. README, "Development".
+// (and so CI, .ci/run) still checks everything. docs/development.md.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

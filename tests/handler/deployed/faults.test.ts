@@ -488,14 +488,16 @@ describe.concurrent("replay from the dead-letter queue", () => {
     });
   });
 
-  it("the README gives the inspect and redrive commands with the stack outputs", async ({ expect }) => {
-    const readme = fs.readFileSync(path.join(TESTS_DIR, "..", "README.md"), "utf8");
+  it("the operations page gives the inspect and redrive commands with the stack outputs", async ({
+    expect,
+  }) => {
+    const readme = fs.readFileSync(path.join(TESTS_DIR, "..", "docs", "operations.md"), "utf8");
     const section = readme.split("## Replay and redrive")[1]?.split(/\n## /)[0] ?? "";
     expect(section).toMatch(/aws sqs receive-message/);
     expect(section).toMatch(/aws sqs start-message-move-task/);
     expect(section).toMatch(/--source-arn[^\n]*deadLetterQueueArn/);
     expect(section).toMatch(/--destination-arn[^\n]*eventQueueArn/);
-    expect(readme.indexOf("## Replay and redrive")).toBeLessThan(readme.indexOf("## Security"));
+    expect(readme.indexOf("## Replay and redrive")).toBeLessThan(readme.indexOf("## Operating it"));
     expect(run.outputs?.deadLetterQueueArn).toBe(DLQ_ARN);
     expect(run.outputs?.eventQueueArn).toBe(QUEUE_ARN);
   });

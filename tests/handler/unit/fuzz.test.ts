@@ -250,7 +250,7 @@ const sqsBody = fc.oneof(
   { weight: 1, arbitrary: notObject },
 );
 
-// ---------- oracle, written from the README's table, independent of the handler ----------
+// ---------- oracle, written from the severity table of docs/alerts.md, independent of the handler ----------
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);

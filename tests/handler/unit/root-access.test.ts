@@ -228,7 +228,7 @@ describe("root sessions: attribution to the AssumeRoot caller", () => {
 });
 
 describe("routing on rootAccess", () => {
-  const readme = fs.readFileSync(path.join(TESTS_DIR, "..", "README.md"), "utf8");
+  const readme = fs.readFileSync(path.join(TESTS_DIR, "..", "docs", "alerts.md"), "utf8");
   const routing = readme.slice(readme.indexOf("### Routing with filter policies"));
   const yamlBlock = /```yaml\n([^`]*)```/.exec(routing)?.[1] ?? "";
   const subs = readSubscriptions({
@@ -239,7 +239,7 @@ describe("routing on rootAccess", () => {
   });
   const policyOf = (endpoint: string) => {
     const sub = subs.find((s) => s.endpoint === endpoint);
-    if (!sub?.filterPolicy) throw new Error(`README routing example lacks ${endpoint}`);
+    if (!sub?.filterPolicy) throw new Error(`docs/alerts.md routing example lacks ${endpoint}`);
     return sub.filterPolicy;
   };
 
@@ -267,7 +267,7 @@ describe("routing on rootAccess", () => {
     for (const v of ROOT_ACCESS_VALUES) expect(readme).toContain(`\`${v}\``);
   });
 
-  it("the README's filter policies pass validation and split the pager from the root-management channel", async () => {
+  it("the docs' filter policies pass validation and split the pager from the root-management channel", async () => {
     const pager = policyOf("https://events.pagerduty.com/integration/YYYY/enqueue");
     const channel = policyOf("root-management@example.com");
     const [credentials, federated, early, call, attributed] = await attributesOf([
