@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { errorMessage } from "../common/errors";
 import { ROOT, docPages, renderPage } from "./docs/run";
-import { parseFlags, runMain } from "./shared/cli";
+import { flagsOrExit, runMain } from "./shared/cli";
 
 export const USAGE = `Usage: npm run docs -- [--check]
 
@@ -17,20 +17,12 @@ Exit code: 0 written or up to date, 1 out of date (--check), 2 bad arguments or 
 markers.`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  let args;
-  try {
-    args = parseFlags(argv, {
-      check: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = flagsOrExit(
+    argv,
+    { check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
+  if (typeof args === "number") return args;
   const stale: { page: string; after: string }[] = [];
   for (const page of docPages()) {
     const before = fs.readFileSync(path.join(ROOT, page), "utf8");

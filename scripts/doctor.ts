@@ -19,7 +19,7 @@ import { pulumiStackOutput } from "./doctor/hubBus";
 import { runHubDoctor } from "./doctor/hub";
 import { runDoctor } from "./doctor/run";
 import type { DoctorOptions, DoctorRow } from "./doctor/types";
-import { parseFlags, runMain } from "./shared/cli";
+import { flagsOrExit, runMain } from "./shared/cli";
 import { readHubStack } from "./shared/hubStack";
 import { loadSpoke, useStackProfile } from "./shared/spokeStack";
 import { loadStackConfig, shortStackName, stackRole, type StackConfig } from "./shared/stackConfig";
@@ -126,24 +126,19 @@ async function hubMain(
 }
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  let args;
-  try {
-    args = parseFlags(argv, {
+  const args = flagsOrExit(
+    argv,
+    {
       stack: { type: "string", short: "s" },
       dir: { type: "string" },
       "hub-bus-arn": { type: "string" },
       outputs: { type: "string" },
       "outputs-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
-    });
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    },
+    USAGE,
+  );
+  if (typeof args === "number") return args;
   if (!args.stack) {
     console.error(`--stack is required.\n\n${USAGE}`);
     return 2;

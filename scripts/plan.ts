@@ -2,7 +2,7 @@
 // file under the test kit's Pulumi mocks, with no AWS credentials and no Pulumi CLI, and prints what
 // it would create per account and type, the rule patterns, every IAM and resource policy, and for a
 // hub an example alert in each format.
-import { parseFlags, runMain, UsageError } from "./shared/cli";
+import { flagsOrExit, runMain, UsageError } from "./shared/cli";
 import { errorMessage } from "../common/errors";
 import { renderPlan } from "./plan/render";
 import { runPlan } from "./plan/run";
@@ -20,22 +20,20 @@ Pulumi.<name>.yaml under Pulumi mocks, as \`pulumi preview\` runs it, and change
 Exit code: 0 planned, 1 the program refuses the stack (the message says why), 2 bad arguments or files.`;
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
-  let args;
-  try {
-    args = parseFlags(argv, {
+  const args = flagsOrExit(
+    argv,
+    {
       stack: { type: "string", short: "s" },
       org: { type: "string" },
       dir: { type: "string" },
       "no-alerts": { type: "boolean" },
       help: { type: "boolean", short: "h" },
-    });
-    if (args.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    if (!args.stack) throw new UsageError("--stack is required.");
-  } catch (err) {
-    console.error(`${errorMessage(err)}\n\n${USAGE}`);
+    },
+    USAGE,
+  );
+  if (typeof args === "number") return args;
+  if (!args.stack) {
+    console.error(`--stack is required.\n\n${USAGE}`);
     return 2;
   }
   try {

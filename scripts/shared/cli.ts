@@ -20,6 +20,29 @@ export function parseFlags<const T extends ParseArgsOptionsConfig>(args: string[
   }
 }
 
+/**
+ * The flags, or the exit code when there is nothing to run: `--help` prints the usage (0), a bad flag
+ * prints why, with the usage (2).
+ */
+export function flagsOrExit<const T extends ParseArgsOptionsConfig & { help: { type: "boolean" } }>(
+  argv: string[],
+  options: T,
+  usage: string,
+): ReturnType<typeof parseFlags<T>> | number {
+  let values;
+  try {
+    values = parseFlags(argv, options);
+  } catch (err) {
+    console.error(`${errorMessage(err)}\n\n${usage}`);
+    return 2;
+  }
+  if ((values as { help?: boolean }).help) {
+    console.log(usage);
+    return 0;
+  }
+  return values;
+}
+
 /** Messages about the arguments themselves: they are printed with the usage. */
 export function isAboutArguments(message: string): boolean {
   return /^(--|Give |Unknown option|Option)/.test(message);
