@@ -19,7 +19,10 @@ markers.`;
 export async function main(argv: string[] = process.argv.slice(2)): Promise<number> {
   const args = flagsOrExit(
     argv,
-    { check: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    {
+      check: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     USAGE,
   );
   if (typeof args === "number") return args;
