@@ -137,21 +137,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       help: { type: "boolean", short: "h" },
     },
     USAGE,
+    ["stack"],
   );
   if (typeof args === "number") return args;
-  if (!args.stack) {
-    console.error(`--stack is required.\n\n${USAGE}`);
-    return 2;
-  }
+  const stack = args.stack as string;
 
   let file: StackConfig;
   try {
-    file = loadStackConfig(args.stack, args.dir ?? process.cwd());
+    file = loadStackConfig(stack, args.dir ?? process.cwd());
     const role = stackRole(file);
     // pulumi preview only warns about them; pulumi up refuses them, so the doctor does.
     const placeholders = placeholderProblems(file.values, role);
     if (placeholders.length > 0) throw new Error(placeholders.map((p) => `${file.file}: ${p}`).join("\n"));
-    if (role === "hub") return await hubMain(file, args.stack, args);
+    if (role === "hub") return await hubMain(file, stack, args);
   } catch (err) {
     console.error(errorMessage(err));
     return 2;
@@ -159,9 +157,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
 
   let opts: DoctorOptions;
   try {
-    const spoke = loadSpoke(args.stack, args.dir ?? process.cwd(), "the doctor");
+    const spoke = loadSpoke(stack, args.dir ?? process.cwd(), "the doctor");
     useStackProfile(spoke);
-    opts = { config: spoke.config, stack: args.stack };
+    opts = { config: spoke.config, stack: stack };
     if (spoke.region) opts.region = spoke.region;
     if (args["hub-bus-arn"]) opts.hubBusArn = args["hub-bus-arn"];
     else if (args.outputs) {
@@ -177,7 +175,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const report = await runDoctor(opts);
   console.log(formatTable(report.rows, outputWidth()));
-  console.log(`\n${verdict(args.stack, report.rows)}`);
+  console.log(`\n${verdict(stack, report.rows)}`);
   return report.ok ? 0 : 1;
 }
 

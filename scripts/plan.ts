@@ -30,15 +30,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
       help: { type: "boolean", short: "h" },
     },
     USAGE,
+    ["stack"],
   );
   if (typeof args === "number") return args;
-  if (!args.stack) {
-    console.error(`--stack is required.\n\n${USAGE}`);
-    return 2;
-  }
+  const stack = args.stack as string;
   try {
     const plan = await runPlan({
-      stack: args.stack,
+      stack,
       dir: args.dir ?? process.cwd(),
       ...(args.org ? { orgFile: args.org } : {}),
       ...(args["no-alerts"] ? { noAlerts: true } : {}),

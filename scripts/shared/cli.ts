@@ -28,6 +28,7 @@ export function flagsOrExit<const T extends ParseArgsOptionsConfig & { help: { t
   argv: string[],
   options: T,
   usage: string,
+  required: (keyof T & string)[] = [],
 ): ReturnType<typeof parseFlags<T>> | number {
   let values;
   try {
@@ -36,9 +37,15 @@ export function flagsOrExit<const T extends ParseArgsOptionsConfig & { help: { t
     console.error(`${errorMessage(err)}\n\n${usage}`);
     return 2;
   }
-  if ((values as { help?: boolean }).help) {
+  const given = values as Record<string, unknown>;
+  if (given.help) {
     console.log(usage);
     return 0;
+  }
+  const missing = required.find((flag) => given[flag] === undefined);
+  if (missing) {
+    console.error(`--${missing} is required.\n\n${usage}`);
+    return 2;
   }
   return values;
 }
