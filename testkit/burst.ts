@@ -2,6 +2,7 @@
 // several, copies of one event), and the check of the notifier's guarantees over what it published.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { DigestEntry } from "../handler/records";
 
 const FIXTURES = path.join(__dirname, "..", "tests", "fixtures");
 
@@ -100,4 +101,16 @@ export function missing(events: { id: string }[], docs: PublishedDoc[], failedId
   const { alone, digests } = namedIn(docs);
   const named = new Set([...alone, ...digests.flatMap((d) => d.ids)]);
   return events.map((e) => e.id).filter((id) => !named.has(id) && !failedIds.has(id));
+}
+
+/** A digest entry of a read-only listing, with this event ID: for the store's own tests. */
+export function digestEntry(id: string): DigestEntry {
+  return {
+    eventId: id,
+    name: "ListAccessKeys",
+    time: "2026-01-01T00:00:00Z",
+    region: "us-east-1",
+    result: "success",
+    severity: "low",
+  };
 }

@@ -9,7 +9,7 @@ import { kitOf } from "../../../handler/support/deps";
 import { createDynamoStore } from "../../../handler/state/dynamoStore";
 import { publishInput } from "../../../handler/publish/publisher";
 import { processBatch } from "../../../handler/event/sqsBatch";
-import type { DigestEntry } from "../../../handler/records";
+import { digestEntry } from "../../../testkit/burst";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { startFakeDynamo, type FakeDynamo } from "../../../testkit/fakeDynamo";
 
@@ -88,14 +88,7 @@ describe("DynamoDB store", () => {
     await dynamo.createTable("parts-state");
   });
   afterAll(async () => dynamo?.close());
-  const entry = (id: string): DigestEntry => ({
-    eventId: id,
-    name: "ListAccessKeys",
-    time: "2026-01-01T00:00:00Z",
-    region: "us-east-1",
-    result: "success",
-    severity: "low",
-  });
+  const entry = digestEntry;
 
   /** A delivery of its own: a fresh token, as each SQS delivery gets. */
   const by = (nowMs: number, staleBeforeMs = 0) => ({ token: randomUUID(), nowMs, staleBeforeMs });

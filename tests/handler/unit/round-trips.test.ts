@@ -3,8 +3,6 @@
 // count go side by side), and mid-storm an event is held after one (its claim and its hold do). And
 // a late copy of an old event is no new activity: it must not send the account's next event to a
 // digest.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDynamoStore } from "../../../handler/state/dynamoStore";
 import { createNotifier } from "../../../handler/notifier";
@@ -12,7 +10,7 @@ import { type PublishInput } from "../../../handler/support/deps";
 import type { FlushRequest } from "../../../handler/records";
 import { startFakeDynamo, type FakeDynamo } from "../../../testkit/fakeDynamo";
 import { slowClient } from "../../../testkit/slowDynamo";
-import { TESTS_DIR } from "../../../testkit/paths";
+import { rootEventBody } from "../../../testkit/burst";
 
 const TABLE = "round-trip-state";
 /** Each state call's delay: large beside dynalite's own time, even on a loaded machine, so round trips can be counted. */
@@ -24,23 +22,6 @@ beforeAll(async () => {
   await dynamo.createTable(TABLE);
 });
 afterAll(async () => dynamo?.close());
-
-function event(fixture: string, account: string, id: string, at: number): string {
-  const base = JSON.parse(fs.readFileSync(path.join(TESTS_DIR, "fixtures", fixture), "utf8"));
-  const userIdentity = { ...base.detail.userIdentity, accountId: account };
-  return JSON.stringify({
-    ...base,
-    id: `env-${id}`,
-    account,
-    detail: {
-      ...base.detail,
-      userIdentity,
-      recipientAccountId: account,
-      eventID: id,
-      eventTime: new Date(at).toISOString(),
-    },
-  });
-}
 
 /** A notifier on the slow table: what it published, when, and a clock the test moves. */
 function setUp(store = createDynamoStore(TABLE, slowClient(dynamo.client, RTT_MS).client)) {
@@ -61,7 +42,7 @@ function setUp(store = createDynamoStore(TABLE, slowClient(dynamo.client, RTT_MS
   });
   const handle = async (fixture: string, account: string, id: string) => {
     const t0 = performance.now();
-    const body = event(fixture, account, id, clock.now);
+    const body = rootEventBody(fixture, account, id, clock.now);
     await notifier.handle({ Records: [{ messageId: `m-${id}`, body }] });
     return { t0, ms: performance.now() - t0 };
   };

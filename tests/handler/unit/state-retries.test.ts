@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STATE_REQUEST_TIMEOUT_MS } from "../../../handler/support/budget";
-import type { DigestEntry } from "../../../handler/records";
+import { digestEntry } from "../../../testkit/burst";
 import { createDynamoStore } from "../../../handler/state/dynamoStore";
 import { stateClientConfig } from "../../../handler/lambda";
 import type { StateStore } from "../../../handler/state/stateStore";
@@ -46,14 +46,7 @@ afterAll(async () => {
 });
 
 const by = (nowMs = 1_000_000, staleBeforeMs = 0) => ({ token: randomUUID(), nowMs, staleBeforeMs });
-const entry = (id: string): DigestEntry => ({
-  eventId: id,
-  name: "ListAccessKeys",
-  time: "2026-01-01T00:00:00Z",
-  region: "us-east-1",
-  result: "success",
-  severity: "low",
-});
+const entry = digestEntry;
 /** Runs `call` and says how many attempts of `operation` the SDK sent for it. */
 async function attempts<T>(operation: string, call: () => Promise<T>): Promise<{ out: T; sent: number[] }> {
   const from = late.requests.length;
