@@ -2,36 +2,17 @@
 // runs it (testkit/lambdaSandbox.ts) on one root sign-in, against a local SNS, Organizations, SSM,
 // DynamoDB and chat webhook. What it publishes is what subscribers would read.
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { fakeAwsEnv, startFakeAws } from "../../testkit/fakeAws";
 import { startFakeDynamo } from "../../testkit/fakeDynamo";
 import { createSandbox, sqsBatch } from "../../testkit/lambdaSandbox";
 import { REPO, type ProgramRun } from "../../testkit/program";
+import { startWebhookServer } from "../../testkit/webhookServer";
 import type { ExampleAlert } from "./types";
 
 const EXAMPLE_EVENT = path.join(REPO, "tests", "fixtures", "root-consolelogin-success-nomfa.json");
 const EXAMPLE_ACCOUNT = "123456789012";
 const WEBHOOK_PARAMETER = "/root-activity-monitor/plan/webhook-url";
-
-async function webhookServer(): Promise<{ url: string; posts: string[]; close(): Promise<void> }> {
-  const posts: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-    req.on("end", () => {
-      posts.push(body);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/example`,
-    posts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 function pretty(text: string): string {
   try {
@@ -55,7 +36,7 @@ export async function exampleAlerts(run: ProgramRun): Promise<ExampleAlert[]> {
     }),
   });
   const dynamo = await startFakeDynamo();
-  const webhook = await webhookServer();
+  const webhook = await startWebhookServer("example");
   fake.on("ssm:GetParameter", () => ({
     Parameter: { Name: WEBHOOK_PARAMETER, Type: "SecureString", Value: webhook.url, Version: 1 },
   }));

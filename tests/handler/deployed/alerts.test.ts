@@ -3,8 +3,6 @@
 // (dynalite) and a local webhook. Severity classes, attributes, every protocol body, storm control,
 // duplicates and a state store that is down.
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatSchemaErrors } from "../../../testkit/chatSchema";
@@ -19,6 +17,7 @@ import { startFakeDynamo, type FakeDynamo } from "../../../testkit/fakeDynamo";
 import { createSandbox, type Sandbox } from "../../../testkit/lambdaSandbox";
 import { runExampleHub } from "../../../testkit/program";
 import { TESTS_DIR } from "../../../testkit/paths";
+import { startWebhookServer, type WebhookServer } from "../../../testkit/webhookServer";
 
 const FIXTURES = path.join(TESTS_DIR, "fixtures");
 const TOPIC_ARN = "arn:aws:sns:us-east-1:222222222222:alerts-abc1234";
@@ -29,7 +28,7 @@ const load = (file: string): Record<string, any> =>
 let sandbox: Sandbox;
 let fake: FakeAws;
 let dynamo: FakeDynamo;
-let webhook: { url: string; posts: string[]; close(): Promise<void> };
+let webhook: WebhookServer;
 let table = "";
 let tables = 0;
 
@@ -98,21 +97,7 @@ beforeAll(async () => {
   sandbox = createSandbox((await runExampleHub()).code);
   fake = await startFakeAws();
   dynamo = await startFakeDynamo();
-  const posts: string[] = [];
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-    req.on("end", () => {
-      posts.push(body);
-      res.writeHead(200).end("ok");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  webhook = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/secret-token`,
-    posts,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  webhook = await startWebhookServer("secret-token");
 }, 240_000);
 
 afterAll(async () => {
